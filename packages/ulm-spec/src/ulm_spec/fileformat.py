@@ -1,0 +1,245 @@
+"""The ``.ulm`` model file.
+
+A ``.ulm`` file is one msgpack map with exactly four entries, in this order::
+
+    {"format": "ulm-model", "version": 1, "crc32": <uint32>, "payload": <bin>}
+
+Because the first entry is fixed, every ``.ulm`` file starts with the same 17 bytes
+(:data:`MAGIC`). ``crc32`` is the CRC-32 (zlib/PNG polynomial) of the ``payload`` bytes, and
+``payload`` is itself a msgpack map::
+
+    {
+      "architecture": [ {"inputs": int, "outputs": int, "shift": int, "relu": bool}, ... ],
+      "encoder": {"query_buckets": 128, "context_buckets": 128, "context_length": 8,
+                  "activation_scale": 32, "max_output": 50},
+      "charset": <bin>,             # output characters; EOS is the class after the last one
+      "layers": [ {"weights": <bin: packed 2-bit rows>, "biases": <bin: int16 little-endian>}, ... ],
+      "metadata": { str: any msgpack value },   # provenance, training summary, ...
+    }
+
+:func:`load` and :func:`loads` check the size of everything before they allocate it and validate
+every field; any problem raises :class:`~ulm_spec.errors.ModelFormatError` whose message names the
+file and the field. They never raise KeyError, IndexError or a msgpack exception.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import numpy as np
+
+from ulm_spec.errors import ModelFormatError
+from ulm_spec.model import MAX_LAYER_WIDTH, MAX_LAYERS, EncoderParams, Layer, Model
+from ulm_spec.packing import pack_weights, row_bytes, unpack_weights
+
+FORMAT_NAME = "ulm-model"
+FORMAT_VERSION = 1
+#: The first bytes of every .ulm file: a 4-entry msgpack map whose first entry is the format name.
+MAGIC: bytes = b"\x84" + msgpack.packb({"format": FORMAT_NAME})[1:]
+
+#: Largest .ulm file accepted (the biggest valid model is 16 layers of 256x256 weights: ~300 KB,
+#: plus metadata).
+MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Largest metadata, once packed.
+MAX_METADATA_BYTES = 256 * 1024
+#: Deepest nesting allowed in metadata.
+MAX_METADATA_DEPTH = 16
+
+_ENCODER_FIELDS = ("query_buckets", "context_buckets", "context_length", "activation_scale", "max_output")
+
+
+def dumps(model: Model) -> bytes:
+    """Serialise a validated model to the bytes of a ``.ulm`` file."""
+    model.validate()
+    _check_metadata(model.metadata, "<model>")
+    body = {
+        "architecture": [
+            {"inputs": layer.n_in, "outputs": layer.n_out, "shift": layer.shift, "relu": layer.relu}
+            for layer in model.layers
+        ],
+        "encoder": {name: getattr(model.encoder, name) for name in _ENCODER_FIELDS},
+        "charset": bytes(model.charset),
+        "layers": [
+            {"weights": pack_weights(layer.weight), "biases": layer.bias.astype("<i2").tobytes()}
+            for layer in model.layers
+        ],
+        "metadata": model.metadata,
+    }
+    payload = msgpack.packb(body, use_bin_type=True)
+    data = msgpack.packb(
+        {"format": FORMAT_NAME, "version": FORMAT_VERSION, "crc32": zlib.crc32(payload), "payload": payload},
+        use_bin_type=True,
+    )
+    assert isinstance(data, bytes) and data.startswith(MAGIC)
+    return data
+
+
+def save(model: Model, path: str | os.PathLike[str]) -> None:
+    """Write ``model`` to ``path`` atomically: either the whole file appears or nothing changes."""
+    data = dumps(model)
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def load(path: str | os.PathLike[str]) -> Model:
+    """Read and validate a ``.ulm`` file."""
+    source = str(path)
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise ModelFormatError(f"{source}: file is {size} bytes; a .ulm model is at most {MAX_FILE_BYTES}")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ModelFormatError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    return loads(data, source)
+
+
+def _unpack(data: bytes, source: str, what: str, max_len: int) -> Any:
+    try:
+        return msgpack.unpackb(
+            data,
+            raw=False,
+            use_list=True,
+            strict_map_key=True,
+            max_bin_len=max_len,
+            max_str_len=min(max_len, 1 << 16),
+            max_array_len=min(max_len, 1 << 16),
+            max_map_len=4096,
+            max_ext_len=0,
+        )
+    except msgpack.ExtraData:
+        raise ModelFormatError(f"{source}: {what}: trailing bytes after the msgpack data") from None
+    except Exception as exc:  # msgpack raises several types for truncated or malformed data
+        raise ModelFormatError(f"{source}: {what}: not valid msgpack ({exc})") from None
+
+
+def _field(mapping: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if key not in mapping:
+        raise ModelFormatError(f"{where}.{key}: missing")
+    value = mapping[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise ModelFormatError(f"{where}.{key}: expected {name}, got {type(value).__name__}")
+    return value
+
+
+def _exact_keys(mapping: Any, keys: tuple[str, ...], where: str) -> dict[str, Any]:
+    if not isinstance(mapping, dict):
+        raise ModelFormatError(f"{where}: expected a map, got {type(mapping).__name__}")
+    extra = sorted(set(mapping) - set(keys))
+    if extra:
+        raise ModelFormatError(f"{where}: unknown field {extra[0]!r}")
+    return mapping
+
+
+def loads(data: bytes, source: str = "<bytes>") -> Model:
+    """Parse and validate the bytes of a ``.ulm`` file."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ModelFormatError(f"{source}: {len(data)} bytes; a .ulm model is at most {MAX_FILE_BYTES}")
+    if not data.startswith(MAGIC):
+        if MAGIC.startswith(data):
+            raise ModelFormatError(f"{source}: truncated: the file ends inside the header")
+        raise ModelFormatError(f"{source}: not a .ulm model file (wrong magic)")
+    top = _exact_keys(_unpack(data, source, "header", MAX_FILE_BYTES), ("format", "version", "crc32", "payload"), f"{source}: header")
+    version = _field(top, "version", int, f"{source}: header")
+    if version != FORMAT_VERSION:
+        raise ModelFormatError(f"{source}: header.version: unknown version {version}; this ulm reads version {FORMAT_VERSION}")
+    crc = _field(top, "crc32", int, f"{source}: header")
+    payload = _field(top, "payload", bytes, f"{source}: header")
+    if zlib.crc32(payload) != crc:
+        raise ModelFormatError(f"{source}: header.crc32: CRC mismatch (file is corrupted)")
+    body = _exact_keys(
+        _unpack(payload, source, "payload", MAX_FILE_BYTES),
+        ("architecture", "encoder", "charset", "layers", "metadata"),
+        f"{source}: payload",
+    )
+    where = f"{source}: "
+    encoder_map = _exact_keys(_field(body, "encoder", dict, where + "payload"), _ENCODER_FIELDS, where + "encoder")
+    encoder = EncoderParams(**{name: _field(encoder_map, name, int, where + "encoder") for name in _ENCODER_FIELDS})
+    try:
+        encoder.validate()
+    except ModelFormatError as exc:
+        raise ModelFormatError(where + str(exc)) from None
+    charset = _field(body, "charset", bytes, where + "payload")
+    metadata = _field(body, "metadata", dict, where + "payload")
+    _check_metadata(metadata, source)
+    architecture = _field(body, "architecture", list, where + "payload")
+    packed_layers = _field(body, "layers", list, where + "payload")
+    if not 1 <= len(architecture) <= MAX_LAYERS:
+        raise ModelFormatError(f"{where}architecture: {len(architecture)} layers; expected 1 to {MAX_LAYERS}")
+    if len(packed_layers) != len(architecture):
+        raise ModelFormatError(
+            f"{where}layers: {len(packed_layers)} entries; the architecture has {len(architecture)}"
+        )
+    layers = []
+    for index, (arch, packed) in enumerate(zip(architecture, packed_layers, strict=True), start=1):
+        at = f"{where}architecture[{index}]"
+        arch = _exact_keys(arch, ("inputs", "outputs", "shift", "relu"), at)
+        n_in = _field(arch, "inputs", int, at)
+        n_out = _field(arch, "outputs", int, at)
+        shift = _field(arch, "shift", int, at)
+        relu = _field(arch, "relu", bool, at)
+        for name, value in (("inputs", n_in), ("outputs", n_out)):
+            if not 1 <= value <= MAX_LAYER_WIDTH:
+                raise ModelFormatError(f"{at}.{name}: {value}; expected 1 to {MAX_LAYER_WIDTH}")
+        lt = f"{where}layers[{index}]"
+        packed = _exact_keys(packed, ("weights", "biases"), lt)
+        weights = _field(packed, "weights", bytes, lt)
+        biases = _field(packed, "biases", bytes, lt)
+        if len(weights) != n_out * row_bytes(n_in):
+            raise ModelFormatError(
+                f"{lt}.weights: {len(weights)} bytes; expected {n_out * row_bytes(n_in)} for {n_out}x{n_in}"
+            )
+        if len(biases) != 2 * n_out:
+            raise ModelFormatError(f"{lt}.biases: {len(biases)} bytes; expected {2 * n_out}")
+        try:
+            weight = unpack_weights(weights, n_out, n_in)
+        except ModelFormatError as exc:
+            raise ModelFormatError(f"{lt}.weights: {exc}") from None
+        bias = np.frombuffer(biases, dtype="<i2").astype(np.int16)
+        layers.append(Layer(weight, bias, shift, relu))
+    model = Model(tuple(layers), charset, encoder, metadata)
+    try:
+        model.validate()
+    except ModelFormatError as exc:
+        raise ModelFormatError(where + str(exc)) from None
+    return model
+
+
+def _check_metadata(metadata: Any, source: str) -> None:
+    """Metadata must be a map of str keys holding msgpack-able, JSON-like values of bounded size."""
+
+    def walk(value: Any, depth: int, path: str) -> None:
+        if depth > MAX_METADATA_DEPTH:
+            raise ModelFormatError(f"{source}: {path}: nested deeper than {MAX_METADATA_DEPTH}")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise ModelFormatError(f"{source}: {path}: keys must be strings")
+                walk(item, depth + 1, f"{path}.{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, depth + 1, f"{path}[{i}]")
+        elif not (value is None or isinstance(value, (bool, int, float, str, bytes))):
+            raise ModelFormatError(f"{source}: {path}: unsupported type {type(value).__name__}")
+        elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+            raise ModelFormatError(f"{source}: {path}: integer out of range")
+
+    if not isinstance(metadata, dict):
+        raise ModelFormatError(f"{source}: metadata: expected a map")
+    walk(metadata, 0, "metadata")
+    if len(msgpack.packb(metadata, use_bin_type=True)) > MAX_METADATA_BYTES:
+        raise ModelFormatError(f"{source}: metadata: larger than {MAX_METADATA_BYTES} bytes")

@@ -1,0 +1,206 @@
+"""The model: encoder parameters, integer layers and the output charset.
+
+A :class:`Model` is plain data. Its meaning (how inputs are encoded and layers evaluated) is defined
+in :mod:`ulm_spec.hashing` and :mod:`ulm_spec.reference`; its file format in
+:mod:`ulm_spec.fileformat`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ulm_spec.errors import ModelFormatError, UlmError
+from ulm_spec.text import check_charset
+
+#: Widest layer the Z80 program supports (a neuron index fits in one 8-bit register).
+MAX_LAYER_WIDTH = 256
+#: Most layers a model may have.
+MAX_LAYERS = 16
+#: Weights are 2-bit codes: these are the only values.
+WEIGHT_MIN, WEIGHT_MAX = -2, 1
+
+
+@dataclass(frozen=True)
+class EncoderParams:
+    """How a query and the generated context become the network's input vector."""
+
+    query_buckets: int = 128
+    """Buckets of the trigram query encoder (a power of two: the bucket is ``h & (n - 1)``)."""
+    context_buckets: int = 128
+    """Buckets of the context encoder (a power of two)."""
+    context_length: int = 8
+    """How many of the last generated characters the context encoder sees."""
+    activation_scale: int = 32
+    """Input value added per hashed occurrence."""
+    max_output: int = 50
+    """Generation stops after this many characters even without EOS."""
+
+    @property
+    def input_size(self) -> int:
+        return self.query_buckets + self.context_buckets
+
+    def validate(self) -> None:
+        """Raise :class:`ModelFormatError` naming the first out-of-range field."""
+        for name in ("query_buckets", "context_buckets"):
+            value = getattr(self, name)
+            if value not in (1, 2, 4, 8, 16, 32, 64, 128):
+                raise ModelFormatError(f"encoder.{name} is {value}; expected a power of two from 1 to 128")
+        checks = {
+            "context_length": (1, 32),
+            "activation_scale": (1, 127),
+            "max_output": (1, 255),
+        }
+        for name, (low, high) in checks.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ModelFormatError(f"encoder.{name} is {value}; expected {low} to {high}")
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """One fully connected integer layer.
+
+    ``weight`` is int8 of shape ``[out, in]`` with values -2..1, ``bias`` int16 of shape ``[out]``.
+    The layer computes ``acc = bias + weight @ x`` wrapped to signed 16 bits, then ``acc >> shift``
+    (arithmetic, so it floors), then ``max(acc, 0)`` if ``relu``.
+    """
+
+    weight: npt.NDArray[np.int8]
+    bias: npt.NDArray[np.int16]
+    shift: int = 2
+    relu: bool = True
+
+    @property
+    def n_in(self) -> int:
+        return int(self.weight.shape[1])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weight.shape[0])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Layer):
+            return NotImplemented
+        return (
+            self.shift == other.shift
+            and self.relu == other.relu
+            and self.weight.shape == other.weight.shape
+            and bool(np.array_equal(self.weight, other.weight))
+            and bool(np.array_equal(self.bias, other.bias))
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """A complete ulm model: the network, its charset, encoder parameters and free-form metadata."""
+
+    layers: tuple[Layer, ...]
+    charset: bytes
+    encoder: EncoderParams = field(default_factory=EncoderParams)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def input_size(self) -> int:
+        return self.layers[0].n_in
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """``[inputs, outputs of layer 1, ..., outputs of the last layer]``."""
+        return [self.input_size] + [layer.n_out for layer in self.layers]
+
+    @property
+    def n_classes(self) -> int:
+        """Output classes: every charset character plus EOS."""
+        return len(self.charset) + 1
+
+    @property
+    def eos_index(self) -> int:
+        """EOS is always the last class."""
+        return len(self.charset)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        return (
+            self.charset == other.charset
+            and self.encoder == other.encoder
+            and self.metadata == other.metadata
+            and self.layers == other.layers
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def validate(self) -> None:
+        """Raise :class:`ModelFormatError` naming the first field that is out of range."""
+        self.encoder.validate()
+        try:
+            check_charset(self.charset)
+        except UlmError as exc:
+            raise ModelFormatError(f"charset: {exc}") from None
+        if not 1 <= len(self.layers) <= MAX_LAYERS:
+            raise ModelFormatError(f"layers: {len(self.layers)} layers; expected 1 to {MAX_LAYERS}")
+        expected_in = self.encoder.input_size
+        for index, layer in enumerate(self.layers, start=1):
+            where = f"layers[{index}]"
+            if not isinstance(layer.weight, np.ndarray) or layer.weight.dtype != np.int8 or layer.weight.ndim != 2:
+                raise ModelFormatError(f"{where}.weight: expected a 2-D int8 array")
+            if not isinstance(layer.bias, np.ndarray) or layer.bias.dtype != np.int16 or layer.bias.ndim != 1:
+                raise ModelFormatError(f"{where}.bias: expected a 1-D int16 array")
+            n_out, n_in = layer.weight.shape
+            if n_in != expected_in:
+                raise ModelFormatError(f"{where}.weight: has {n_in} inputs; expected {expected_in}")
+            if not 1 <= n_out <= MAX_LAYER_WIDTH:
+                raise ModelFormatError(f"{where}.weight: has {n_out} outputs; expected 1 to {MAX_LAYER_WIDTH}")
+            if layer.bias.shape != (n_out,):
+                raise ModelFormatError(f"{where}.bias: has shape {layer.bias.shape}; expected ({n_out},)")
+            if layer.weight.size and (layer.weight.min() < WEIGHT_MIN or layer.weight.max() > WEIGHT_MAX):
+                raise ModelFormatError(f"{where}.weight: values must be -2..1")
+            if not 0 <= layer.shift <= 15:
+                raise ModelFormatError(f"{where}.shift: {layer.shift}; expected 0 to 15")
+            last = index == len(self.layers)
+            if layer.relu == last:
+                expected = "false on the output layer" if last else "true on hidden layers"
+                raise ModelFormatError(f"{where}.relu: must be {expected}")
+            expected_in = n_out
+        if expected_in != self.n_classes:
+            raise ModelFormatError(
+                f"layers[{len(self.layers)}]: has {expected_in} outputs; the charset needs "
+                f"{self.n_classes} ({len(self.charset)} characters + EOS)"
+            )
+
+
+def make_layer(
+    weight: npt.ArrayLike, bias: npt.ArrayLike, shift: int = 2, relu: bool = True
+) -> Layer:
+    """Build a :class:`Layer` from any integer arrays (converted to int8/int16, range-checked later)."""
+    return Layer(np.asarray(weight, dtype=np.int8), np.asarray(bias, dtype=np.int16), shift, relu)
+
+
+def random_model(
+    rng: np.random.Generator,
+    hidden: tuple[int, ...] = (16, 12),
+    charset: bytes = b" ABNOSY",
+    encoder: EncoderParams | None = None,
+    zero_fraction: float = 0.5,
+    bias_range: int = 64,
+    shift: int = 2,
+) -> Model:
+    """A random valid model, for tests and examples (weights -2..1 with ``zero_fraction`` zeros)."""
+    encoder = encoder or EncoderParams()
+    sizes = [encoder.input_size, *hidden, len(charset) + 1]
+    layers = []
+    for i in range(len(sizes) - 1):
+        n_in, n_out = sizes[i], sizes[i + 1]
+        nonzero = rng.choice(np.array([-2, -1, 1], dtype=np.int8), size=(n_out, n_in))
+        weight = np.where(rng.random((n_out, n_in)) < zero_fraction, np.int8(0), nonzero).astype(np.int8)
+        bias = rng.integers(-bias_range, bias_range + 1, size=n_out).astype(np.int16)
+        layers.append(Layer(weight, bias, shift, i < len(sizes) - 2))
+    model = Model(tuple(layers), charset, encoder, {})
+    model.validate()
+    return model
