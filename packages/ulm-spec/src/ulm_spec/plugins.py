@@ -6,6 +6,9 @@ Packages declare entry points in their ``pyproject.toml``:
     name = a ``ulm`` subcommand, value = an object implementing :class:`Command`.
 ``ulm.machines``
     name ``cpm`` = a class implementing :class:`ComRunner` (shipped by ``ulm-emu``).
+``ulm.engines``
+    name = an inference engine (``z80``, shipped by ``ulm-z80``), value = a class implementing
+    :class:`Engine` (used by ``ulm ask --engine`` and ``ulm chat --engine``).
 
 This module holds the protocols and the discovery functions; it imports no sibling package.
 """
@@ -19,9 +22,11 @@ from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
 
 from ulm_spec.errors import UlmError
+from ulm_spec.model import Model
 
 COMMAND_GROUP = "ulm.commands"
 MACHINE_GROUP = "ulm.machines"
+ENGINE_GROUP = "ulm.engines"
 
 #: Which package provides each subcommand that is not part of ``ulm-cli`` itself, so that a
 #: missing one can be named in the error message.
@@ -101,15 +106,54 @@ class ComRunner(Protocol):
         ...
 
 
+class Engine(Protocol):
+    """Answers queries with a model by some other means than the Python reference."""
+
+    def answer(self, model: Model, queries: Sequence[bytes]) -> list[bytes]:
+        """One answer per query, in order."""
+        ...
+
+
+#: Which package provides each engine, for the error message when it is missing.
+ENGINE_PROVIDERS: dict[str, str] = {"z80": "ulm-z80 and ulm-emu"}
+
+
+def load_engine(name: str) -> Engine:
+    """The engine called ``name``, or a UlmError naming the package that provides it."""
+    for ep in entry_points(group=ENGINE_GROUP, name=name):
+        factory = ep.load()
+        engine: Engine = factory()
+        return engine
+    provider = ENGINE_PROVIDERS.get(name)
+    if provider:
+        raise UlmError(f"engine {name!r} needs {provider}: pip install {provider.replace(' and ', ' ')}")
+    raise UlmError(f"unknown engine {name!r}")
+
+
+class BrokenCommand:
+    """Stands in for a subcommand whose plugin failed to import: it says so when used."""
+
+    def __init__(self, name: str, value: str, error: Exception) -> None:
+        self.name = name
+        self.error = f"subcommand {name!r} ({value}) failed to load: {error}"
+        self.help = "(broken installation: run it to see why)"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    def run(self, args: argparse.Namespace) -> int:
+        raise UlmError(self.error)
+
+
 def load_commands() -> dict[str, Command]:
-    """All installed subcommands, by name. A broken plugin is an error naming its package."""
+    """All installed subcommands, by name. A plugin that fails to import does not hide the others:
+    it becomes a :class:`BrokenCommand` that reports the failure when it is run."""
     commands: dict[str, Command] = {}
     for ep in entry_points(group=COMMAND_GROUP):
         try:
-            obj = ep.load()
-        except Exception as exc:  # a plugin that fails to import must not hide the others
-            raise UlmError(f"subcommand {ep.name!r} from {ep.value} failed to load: {exc}") from exc
-        commands[ep.name] = obj
+            commands[ep.name] = ep.load()
+        except Exception as exc:  # any import error in a plugin must stay inside that plugin
+            commands[ep.name] = BrokenCommand(ep.name, ep.value, exc)
     return commands
 
 

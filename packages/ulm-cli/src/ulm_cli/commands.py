@@ -1,0 +1,207 @@
+"""The spec-level subcommands that ship with ``ulm-cli``: import-npz, inspect, encode, ask."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import ulm_spec
+from ulm_spec.errors import UlmError
+from ulm_spec.plugins import Command, load_engine
+from ulm_spec.reference import answer
+
+
+def _load_model(path: str) -> ulm_spec.Model:
+    """A model from a ``.ulm`` file (or an original ``.npz``, imported on the fly)."""
+    if path.lower().endswith(".npz"):
+        return ulm_spec.import_npz(path)
+    return ulm_spec.load(path)
+
+
+def _text_arg(words: list[str]) -> bytes:
+    """Words of a command line joined into one query, as a CP/M command tail would be."""
+    return " ".join(words).encode("utf-8", errors="surrogateescape")
+
+
+class ImportNpz:
+    help = "convert an original Z80-μLM .npz model into a .ulm file"
+    example = "example:\n  ulm import-npz guess.npz -o guess.ulm"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("npz", help="the original's .npz model (fcN_weight, fcN_bias, _charset)")
+        parser.add_argument("-o", "--output", required=True, help="the .ulm file to write")
+
+    def run(self, args: argparse.Namespace) -> int:
+        model = ulm_spec.import_npz(args.npz)
+        ulm_spec.save(model, args.output)
+        sizes = " -> ".join(str(n) for n in model.layer_sizes)
+        print(f"{args.output}: {sizes}, charset {model.charset.decode('ascii')!r} + EOS")
+        return 0
+
+
+def model_summary(model: ulm_spec.Model, path: str | None = None) -> dict[str, Any]:
+    """Everything ``ulm inspect`` reports, as JSON-able data."""
+    layers = []
+    for index, layer in enumerate(model.layers, start=1):
+        total = int(layer.weight.size)
+        zeros = int(np.count_nonzero(layer.weight == 0))
+        layers.append(
+            {
+                "layer": index,
+                "inputs": layer.n_in,
+                "outputs": layer.n_out,
+                "shift": layer.shift,
+                "relu": layer.relu,
+                "weights": total,
+                "zero_weights": zeros,
+                "zero_fraction": round(zeros / total, 4) if total else 0.0,
+                "packed_bytes": layer.n_out * ulm_spec.row_bytes(layer.n_in),
+                "bias_bytes": 2 * layer.n_out,
+                "bias_range": [int(layer.bias.min()), int(layer.bias.max())],
+            }
+        )
+    summary: dict[str, Any] = {
+        "layer_sizes": model.layer_sizes,
+        "charset": model.charset.decode("ascii"),
+        "classes": model.n_classes,
+        "encoder": {
+            "query_buckets": model.encoder.query_buckets,
+            "context_buckets": model.encoder.context_buckets,
+            "context_length": model.encoder.context_length,
+            "activation_scale": model.encoder.activation_scale,
+            "max_output": model.encoder.max_output,
+        },
+        "layers": layers,
+        "packed_weight_bytes": sum(item["packed_bytes"] for item in layers),
+        "bias_bytes": sum(item["bias_bytes"] for item in layers),
+        "metadata": model.metadata,
+    }
+    if path is not None:
+        summary["file"] = path
+        summary["file_bytes"] = Path(path).stat().st_size
+    return summary
+
+
+class Inspect:
+    help = "show a model's architecture, charset, sizes, zero weights and metadata"
+    example = "example:\n  ulm inspect guess.ulm\n  ulm inspect guess.ulm --json"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("model", help="a .ulm model (or an original .npz)")
+        parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    def run(self, args: argparse.Namespace) -> int:
+        model = _load_model(args.model)
+        info = model_summary(model, args.model)
+        if args.json:
+            print(json.dumps(info, indent=2, default=_json_default))
+            return 0
+        print(f"model         {args.model} ({info['file_bytes']} bytes)")
+        print(f"architecture  {' -> '.join(str(n) for n in info['layer_sizes'])}")
+        print(f"charset       {info['charset']!r} + EOS ({info['classes']} classes)")
+        enc = info["encoder"]
+        print(
+            f"encoder       {enc['query_buckets']} query + {enc['context_buckets']} context buckets, "
+            f"context {enc['context_length']} chars, scale {enc['activation_scale']}, "
+            f"max output {enc['max_output']}"
+        )
+        print(f"weights       {info['packed_weight_bytes']} bytes packed, biases {info['bias_bytes']} bytes")
+        print("layer  in   out  shift relu  zero weights       packed  bias range")
+        for item in info["layers"]:
+            print(
+                f"{item['layer']:>5} {item['inputs']:>4} {item['outputs']:>4} {item['shift']:>5} "
+                f"{'yes' if item['relu'] else 'no':>4}  {item['zero_weights']:>6}/{item['weights']:<6} "
+                f"{100 * item['zero_fraction']:5.1f}% {item['packed_bytes']:>7}  "
+                f"{item['bias_range'][0]}..{item['bias_range'][1]}"
+            )
+        if model.metadata:
+            print("metadata")
+            for key, value in model.metadata.items():
+                print(f"  {key}: {json.dumps(value, default=_json_default)}")
+        return 0
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+class Encode:
+    help = "show the input vector (query and context buckets) a text encodes to, as JSON"
+    example = 'example:\n  ulm encode "is it alive"\n  ulm encode "is it alive" --context "NO"'
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("text", nargs="+", help="the query (words are joined with spaces)")
+        parser.add_argument("--context", default="", help="characters generated so far (default: none)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        raw = _text_arg(args.text)
+        context = args.context.encode("utf-8", errors="surrogateescape")
+        query = ulm_spec.query_buckets(raw)
+        ctx = ulm_spec.context_buckets(context)
+        result = {
+            "normalized": ulm_spec.normalize_query(raw).decode("latin-1"),
+            "trigrams": [t.decode("latin-1") for t in ulm_spec.hashing.query_trigrams(raw)],
+            "query_buckets": query.tolist(),
+            "context_window": ulm_spec.context_window(context).decode("latin-1"),
+            "context_buckets": ctx.tolist(),
+            "nonzero": {"query": {str(i): int(v) for i, v in enumerate(query) if v}, "context": {str(i): int(v) for i, v in enumerate(ctx) if v}},
+        }
+        print(json.dumps(result))
+        return 0
+
+
+def _stdin_queries() -> Iterator[bytes]:
+    for line in sys.stdin.buffer:
+        yield line.rstrip(b"\r\n")
+
+
+class Ask:
+    help = "answer a query with a model (reference engine, or the Z80 program in the emulator)"
+    example = (
+        "examples:\n"
+        '  ulm ask guess.ulm is it alive          # -> NO\n'
+        "  printf 'is it alive\\nchair\\n' | ulm ask guess.ulm -   # one answer line per query"
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("model", help="a .ulm model (or an original .npz)")
+        parser.add_argument("text", nargs="+", help="the query words, or - to read one query per line from stdin")
+        parser.add_argument(
+            "--engine",
+            default="reference",
+            help="reference (the Python definition, default) or z80 (the built .COM in ulm-emu)",
+        )
+
+    def run(self, args: argparse.Namespace) -> int:
+        model = _load_model(args.model)
+        queries = list(_stdin_queries()) if args.text == ["-"] else [_text_arg(args.text)]
+        if args.engine == "reference":
+            answers = [answer(model, q).encode("ascii") for q in queries]
+        else:
+            answers = load_engine(args.engine).answer(model, queries)
+        out = sys.stdout.buffer
+        for text in answers:
+            out.write(text + b"\n")
+        out.flush()
+        return 0
+
+
+BUILTIN_COMMANDS: dict[str, Command] = {
+    "import-npz": ImportNpz(),
+    "inspect": Inspect(),
+    "encode": Encode(),
+    "ask": Ask(),
+}
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise UlmError(message)
