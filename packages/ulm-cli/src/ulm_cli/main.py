@@ -11,11 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ulm_spec.errors import UlmError
-from ulm_spec.plugins import COMMAND_PROVIDERS, Command, load_commands
-
 from ulm_cli import __version__
 from ulm_cli.commands import BUILTIN_COMMANDS
+from ulm_spec.errors import UlmError
+from ulm_spec.plugins import COMMAND_PROVIDERS, Command, load_commands
 
 PROG = "ulm"
 

@@ -4,7 +4,7 @@ A ``.ulm`` file is one msgpack map with exactly four entries, in this order::
 
     {"format": "ulm-model", "version": 1, "crc32": <uint32>, "payload": <bin>}
 
-Because the first entry is fixed, every ``.ulm`` file starts with the same 17 bytes
+Because the first entry is fixed, every ``.ulm`` file starts with the same 18 bytes
 (:data:`MAGIC`). ``crc32`` is the CRC-32 (zlib/PNG polynomial) of the ``payload`` bytes, and
 ``payload`` is itself a msgpack map::
 
@@ -30,7 +30,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]
 import numpy as np
 
 from ulm_spec.errors import ModelFormatError

@@ -65,7 +65,7 @@ def model_from_arrays(arrays: dict[str, Any], source: str, provenance: dict[str,
     if numbers != list(range(1, len(numbers) + 1)) or len(numbers) > MAX_LAYERS:
         raise ModelFormatError(f"{source}: layers must be fc1..fcN with N <= {MAX_LAYERS}; found {numbers}")
     charset = _charset(arrays, source)
-    layers = []
+    layers: list[Layer] = []
     for number in numbers:
         parts = found[number]
         for kind in ("weight", "bias"):
@@ -106,7 +106,7 @@ def _charset(arrays: dict[str, Any], source: str) -> bytes:
     array = arrays["_charset"]
     if array.dtype.kind != "S" or array.ndim != 0:
         raise ModelFormatError(f"{source}: _charset: expected a byte string, got {array.dtype}")
-    raw = array.tobytes()
+    raw = bytes(array.tobytes())
     # numpy's S dtype drops trailing NULs, and EOS is a trailing NUL: strip it either way.
     return raw.rstrip(b"\0")
 

@@ -41,7 +41,7 @@ def pack_weights(weight: npt.NDArray[np.integer]) -> bytes:
     codes[:, :n_in] = (w + 2).astype(np.uint8)
     quads = codes.reshape(n_out, -1, 4)
     packed = quads[..., 0] | (quads[..., 1] << 2) | (quads[..., 2] << 4) | (quads[..., 3] << 6)
-    return packed.astype(np.uint8).tobytes()
+    return bytes(packed.astype(np.uint8).tobytes())
 
 
 def unpack_weights(data: bytes, n_out: int, n_in: int) -> npt.NDArray[np.int8]:

@@ -89,7 +89,8 @@ def derive_charset(responses: Iterable[bytes | str]) -> bytes:
     """The canonical charset for a set of responses (each upper-cased first)."""
     seen: set[int] = set()
     for response in responses:
-        seen.update(_as_bytes(response).upper())
-    charset = bytes(sorted(seen, key=lambda b: (_RANK.get(b, 1000), b)))
+        seen.update(int(b) for b in _as_bytes(response).upper())
+    ordered: list[int] = sorted(seen, key=lambda b: (_RANK.get(b, len(_RANK)), b))
+    charset = bytes(ordered)
     check_charset(charset)
     return charset

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import msgpack
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ulm_spec.errors import ModelFormatError
+from ulm_spec.fileformat import MAGIC, dumps, load, loads, save
+from ulm_spec.model import EncoderParams, Layer, Model, random_model
+
+
+def _model(seed: int = 0, **kw: object) -> Model:
+    return random_model(np.random.default_rng(seed), hidden=(9, 5), charset=b" NOY", **kw)  # type: ignore[arg-type]
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    model = Model(_model().layers, b" NOY", EncoderParams(max_output=20), {"trained": {"epochs": 3, "acc": [0.5, 1.0]}, "note": "x"})
+    path = tmp_path / "m.ulm"
+    save(model, path)
+    assert load(path) == model
+    data = path.read_bytes()
+    assert data.startswith(MAGIC) and len(MAGIC) == 18
+    assert loads(dumps(model)) == model
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+@given(st.integers(0, 2**32 - 1))
+@settings(max_examples=25)
+def test_round_trip_random(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    hidden = tuple(int(n) for n in rng.integers(1, 30, size=int(rng.integers(0, 4))))
+    model = random_model(rng, hidden=hidden, charset=b"ABC", bias_range=32767)
+    assert loads(dumps(model)) == model
+
+
+def test_every_single_byte_corruption_and_truncation_is_detected() -> None:
+    data = dumps(_model())
+    for i in range(len(data)):
+        for delta in (1, 0x80):
+            bad = bytearray(data)
+            bad[i] = (bad[i] + delta) & 0xFF
+            with pytest.raises(ModelFormatError):
+                loads(bytes(bad))
+    for n in range(len(data)):
+        with pytest.raises(ModelFormatError):
+            loads(data[:n])
+    with pytest.raises(ModelFormatError, match="trailing"):
+        loads(data + b"\x00")
+
+
+def _rewrap(body: dict[str, object], *, version: int = 1, crc: int | None = None) -> bytes:
+    payload = msgpack.packb(body, use_bin_type=True)
+    return msgpack.packb(
+        {"format": "ulm-model", "version": version, "crc32": zlib.crc32(payload) if crc is None else crc, "payload": payload},
+        use_bin_type=True,
+    )
+
+
+def _body(model: Model) -> dict[str, object]:
+    top = msgpack.unpackb(dumps(model), raw=False)
+    body: dict[str, object] = msgpack.unpackb(top["payload"], raw=False)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda b: b["architecture"][0].__setitem__("inputs", 2**31), r"architecture\[1\]\.inputs"),
+        (lambda b: b["architecture"][1].__setitem__("outputs", 6), r"layers\[2\]\.weights"),
+        (lambda b: b["layers"][0].__setitem__("biases", b"\x00"), r"layers\[1\]\.biases"),
+        (lambda b: b.__setitem__("charset", bytes(range(32, 100))), "charset"),
+        (lambda b: b["encoder"].__setitem__("query_buckets", 100), "encoder.query_buckets"),
+        (lambda b: b["encoder"].__setitem__("max_output", "50"), "encoder.max_output: expected int"),
+        (lambda b: b.pop("metadata"), "metadata: missing"),
+        (lambda b: b.__setitem__("extra", 1), "unknown field 'extra'"),
+        (lambda b: b["architecture"][2].__setitem__("relu", True), r"layers\[3\]\.relu"),
+        (lambda b: b["architecture"][0].__setitem__("shift", 16), r"layers\[1\]\.shift"),
+        (lambda b: b.__setitem__("architecture", []), "0 layers"),
+    ],
+)
+def test_field_errors_name_the_field(mutate: object, message: str) -> None:
+    body = _body(_model())
+    mutate(body)  # type: ignore[operator]
+    with pytest.raises(ModelFormatError, match=message):
+        loads(_rewrap(body), "m.ulm")
+
+
+def test_header_errors() -> None:
+    body = _body(_model())
+    with pytest.raises(ModelFormatError, match="unknown version 2"):
+        loads(_rewrap(body, version=2))
+    with pytest.raises(ModelFormatError, match="CRC mismatch"):
+        loads(_rewrap(body, crc=1))
+    with pytest.raises(ModelFormatError, match="wrong magic"):
+        loads(b"PK\x03\x04 not a model")
+    with pytest.raises(ModelFormatError, match="truncated"):
+        loads(MAGIC[:5])
+    with pytest.raises(ModelFormatError, match="at most"):
+        loads(MAGIC + b"\x00" * (4 * 1024 * 1024 + 1))
+
+
+def test_huge_claimed_sizes_are_rejected_without_allocating() -> None:
+    # A bin header claiming 2 GiB in a tiny file.
+    evil = MAGIC + b"\xa7version\x01\xa5crc32\x00\xa7payload\xc6\x7f\xff\xff\xff"
+    with pytest.raises(ModelFormatError):
+        loads(evil)
+    nested: object = 1
+    for _ in range(40):
+        nested = [nested]
+    model = _model()
+    with pytest.raises(ModelFormatError, match="nested deeper"):
+        dumps(Model(model.layers, model.charset, model.encoder, {"deep": nested}))
+
+
+def test_load_reports_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ModelFormatError, match="cannot read"):
+        load(tmp_path / "nope.ulm")
+
+
+@given(st.binary(max_size=300))
+def test_garbage_never_escapes_as_another_exception(data: bytes) -> None:
+    for candidate in (data, MAGIC + data):
+        with pytest.raises(ModelFormatError):
+            loads(candidate)
+
+
+def test_layer_validation_errors() -> None:
+    model = _model()
+    bad = Layer(model.layers[0].weight.astype(np.int16), model.layers[0].bias)  # type: ignore[arg-type]
+    with pytest.raises(ModelFormatError, match="int8"):
+        Model((bad, *model.layers[1:]), model.charset).validate()
+    with pytest.raises(ModelFormatError, match="needs 6"):
+        Model(model.layers, b" NOYA").validate()

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ulm_spec.golden import GOLDEN_FILE, golden_model, load_golden, render_golden
+from ulm_spec.hashing import context_buckets, query_buckets
+from ulm_spec.reference import forward_scalar, generate
+from ulm_spec.text import normalize_query
+
+
+def test_golden_file_regenerates_identically() -> None:
+    shipped = Path(__file__).resolve().parents[1] / "src" / "ulm_spec" / "data" / GOLDEN_FILE
+    assert shipped.read_text(encoding="utf-8") == render_golden()
+
+
+def test_golden_strings_and_contexts() -> None:
+    data = load_golden()
+    assert data["version"] == 1
+    for case in data["strings"]:
+        raw = bytes.fromhex(case["raw"])
+        assert normalize_query(raw).hex() == case["normalized"]
+        values = query_buckets(raw)
+        assert {str(i): int(v) for i, v in enumerate(values) if v} == case["query_buckets"]
+    for case in data["contexts"]:
+        values = context_buckets(bytes.fromhex(case["generated"]))
+        assert {str(i): int(v) for i, v in enumerate(values) if v} == case["context_buckets"]
+
+
+def test_golden_models_cover_the_edges() -> None:
+    data = load_golden()
+    names = {m["name"] for m in data["models"]}
+    assert names == {"small", "deep", "wrap", "ties", "floor"}
+    for entry in data["models"]:
+        model = golden_model(entry)
+        for case in entry["cases"][:4]:
+            result = generate(model, bytes.fromhex(case["query"]))
+            assert result.text.hex() == case["answer"]
+            for step, want in zip(result.steps, case["steps"], strict=True):
+                assert [a.tolist() for a in step.activations] == want["activations"]
+                assert forward_scalar(model, step.inputs.tolist()) == want["activations"]
+    wrap = golden_model(next(m for m in data["models"] if m["name"] == "wrap"))
+    x = np.concatenate([query_buckets(b"is it alive"), context_buckets(b"")])
+    raw = wrap.layers[0].weight.astype(np.int64) @ x + wrap.layers[0].bias
+    assert raw.max() > 32767 or raw.min() < -32768  # the wrap model really wraps
