@@ -1,0 +1,56 @@
+"""Writers for the listing (``.lst``) and symbol (``.sym``) files.
+
+Symbol file format (read by ulm-emu): one symbol per line, ``NAME VALUE``, the value as exactly
+four upper-case hex digits and an ``h`` suffix (``LAYER1 0123h``; values are taken modulo
+10000h), lines sorted by value, then by name. Local labels appear with their full name
+(``global.local``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .assembler import ListingRecord
+
+BYTES_PER_ROW = 4
+
+
+def symbol_file_text(symbols: dict[str, int]) -> str:
+    rows = sorted((value & 0xFFFF, name) for name, value in symbols.items())
+    return "".join(f"{name} {value:04X}h\n" for value, name in rows)
+
+
+def listing_text(records: list[ListingRecord], binary: bytes, origin: int) -> str:
+    """One row per source line: line number, address, up to four bytes, the source text.
+
+    Lines with more bytes continue on extra rows without source text (DS/ALIGN padding: one
+    summary row); an EQU shows its value
+    as ``=XXXX``. Each change of file is announced by a ``;; file:`` row.
+    """
+    rows: list[str] = []
+    current_file: str | None = None
+    end = origin + len(binary)
+    for record in records:
+        if record.file != current_file:
+            current_file = record.file
+            rows.append(f";; file: {current_file}")
+        if record.value is not None:
+            address_text = f"={record.value & 0xFFFF:04X}"
+        elif record.address is not None:
+            address_text = f"{record.address:04X} "
+        else:
+            address_text = "     "
+        data = b""
+        if record.address is not None and record.size and origin <= record.address < end:
+            start = record.address - origin
+            data = binary[start:start + record.size]
+        first = data[:BYTES_PER_ROW].hex(" ").upper()
+        rows.append(f"{record.line:6d} {address_text} {first:<11}  {record.text}".rstrip())
+        if record.compact and len(data) > BYTES_PER_ROW:
+            rows.append(f"       {record.address + BYTES_PER_ROW:04X}  ... ({len(data)} bytes in all)")
+            continue
+        for offset in range(BYTES_PER_ROW, len(data), BYTES_PER_ROW):
+            chunk = data[offset:offset + BYTES_PER_ROW].hex(" ").upper()
+            rows.append(f"       {record.address + offset:04X}  {chunk}")
+    return "\n".join(rows) + "\n"
