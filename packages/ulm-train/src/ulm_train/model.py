@@ -1,0 +1,243 @@
+"""The ulm network in torch: float shadow weights trained through the exact integer arithmetic.
+
+The integer network (defined by :mod:`ulm_spec.reference`) computes per layer::
+
+    acc = wrap16(bias + W @ x);  y = acc >> shift (floor);  y = max(y, 0) on hidden layers
+
+with ``W`` in {-2, -1, 0, +1} and the inputs counts x 32. :class:`QATNet` keeps float *shadow*
+parameters in the same units (a weight of 0.8 means "almost +1"), and runs either
+
+* the float pass: ``y = relu((b + W x) / 2^shift)`` with the shadow values, no rounding; or
+* the integer pass with straight-through estimators: weights rounded to {-2..1}, biases rounded,
+  the accumulator wrapped to 16 bits, divided by 2^shift and floored — the forward values are the
+  integer network's exactly, the backward pass treats every rounding as the identity; or
+* a blend of the two, ``(1 - alpha) * float + alpha * integer`` per layer, which is how the
+  progressive quantisation schedule moves from one to the other. ``alpha == 1`` is exactly the
+  integer network (no blending arithmetic is done then).
+
+Why float32 is exact here: every value in the integer pass is an integer; an input vector from the
+encoders sums to at most (127 + 21) * 32 and hidden activations are at most 8191 (int16 >> 2), so
+``|b + W x| <= 32768 + 2 * 256 * 8191 < 2^24`` and every partial sum is exactly representable.
+:func:`integer_forward`, used to check arbitrary models against the spec, works in float64 so it is
+exact for any int16 input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch import nn
+
+from ulm_spec.model import WEIGHT_MAX, WEIGHT_MIN, EncoderParams, Layer, Model
+from ulm_spec.packing import row_bytes
+
+INT16_MIN, INT16_MAX = -32768, 32767
+#: Code size assumed by :func:`estimate_com_bytes`: the Z80 inference loop, encoders, console I/O
+#: and charset tables measure about 3 KB in the original Z80-μLM program.
+CODE_BYTES_ESTIMATE = 3 * 1024
+#: Shadow weights are kept within this much of the integer grid's ends so that a weight pushed past
+#: -2 or +1 can come back within a few steps.
+SHADOW_MARGIN = 0.5
+
+
+def wrap16_(values: torch.Tensor) -> torch.Tensor:
+    """Values reduced to signed 16 bits (two's complement), exactly, in any float dtype."""
+    return values - 65536.0 * torch.floor((values + 32768.0) / 65536.0)
+
+
+class _RoundWeights(torch.autograd.Function):
+    """Forward: round to the 2-bit grid {-2..1}; backward: identity (straight-through)."""
+
+    @staticmethod
+    def forward(ctx: object, values: torch.Tensor) -> torch.Tensor:  # noqa: ARG004
+        return torch.clamp(torch.round(values), WEIGHT_MIN, WEIGHT_MAX)
+
+    @staticmethod
+    def backward(ctx: object, grad: torch.Tensor) -> torch.Tensor:  # noqa: ARG004
+        return grad
+
+
+class _RoundBias(torch.autograd.Function):
+    """Forward: round to int16; backward: identity."""
+
+    @staticmethod
+    def forward(ctx: object, values: torch.Tensor) -> torch.Tensor:  # noqa: ARG004
+        return torch.clamp(torch.round(values), INT16_MIN, INT16_MAX)
+
+    @staticmethod
+    def backward(ctx: object, grad: torch.Tensor) -> torch.Tensor:  # noqa: ARG004
+        return grad
+
+
+class _WrapFloorShift(torch.autograd.Function):
+    """Forward: ``floor(wrap16(acc) / 2^shift)``; backward: the gradient of ``acc / 2^shift``."""
+
+    @staticmethod
+    def forward(ctx: object, acc: torch.Tensor, divisor: float) -> torch.Tensor:
+        ctx.divisor = divisor  # type: ignore[attr-defined]
+        return torch.floor(wrap16_(acc) / divisor)
+
+    @staticmethod
+    def backward(ctx: object, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return grad / ctx.divisor, None  # type: ignore[attr-defined]
+
+
+def quantize_weights(shadow: torch.Tensor) -> torch.Tensor:
+    """Shadow weights rounded to {-2, -1, 0, +1} (straight-through gradient)."""
+    result: torch.Tensor = _RoundWeights.apply(shadow)
+    return result
+
+
+def quantize_bias(shadow: torch.Tensor) -> torch.Tensor:
+    """Shadow biases rounded to int16 (straight-through gradient)."""
+    result: torch.Tensor = _RoundBias.apply(shadow)
+    return result
+
+
+@dataclass
+class Pass:
+    """What one forward pass computed."""
+
+    logits: torch.Tensor
+    accumulators: list[torch.Tensor]
+    """Per layer, the accumulator ``b + W x`` before wrapping (integer part when blending)."""
+    activations: list[torch.Tensor]
+
+
+class QATNet(nn.Module):
+    """The trainable network: shadow weights ``[out, in]`` and biases per layer."""
+
+    def __init__(self, sizes: Sequence[int], shift: int = 2, seed: int = 0, init_std: float = 0.6):
+        super().__init__()
+        if len(sizes) < 2:
+            raise ValueError("a network needs at least an input and an output size")
+        self.sizes = [int(s) for s in sizes]
+        self.shift = shift
+        generator = torch.Generator().manual_seed(seed)
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+            # About 40 % of the weights start off the zero code; layer gains then stay near 2-3 x
+            # (sqrt(n_in * E[w^2]) / 2^shift), so the first epochs neither vanish nor overflow.
+            weight = torch.randn(n_out, n_in, generator=generator) * init_std
+            self.weights.append(nn.Parameter(weight.clamp(WEIGHT_MIN - SHADOW_MARGIN, WEIGHT_MAX + SHADOW_MARGIN)))
+            self.biases.append(nn.Parameter(torch.zeros(n_out)))
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.weights)
+
+    def forward(self, x: torch.Tensor, alpha: float = 1.0) -> Pass:  # type: ignore[override]
+        """Run the network on a batch ``[N, inputs]`` at quantisation level ``alpha`` (0..1)."""
+        divisor = float(2**self.shift)
+        accumulators: list[torch.Tensor] = []
+        activations: list[torch.Tensor] = []
+        values = x
+        last = self.n_layers - 1
+        for index, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            if alpha >= 1.0:
+                acc = values @ quantize_weights(weight).t() + quantize_bias(bias)
+                out = _WrapFloorShift.apply(acc, divisor)
+            elif alpha <= 0.0:
+                acc = values @ weight.t() + bias
+                out = acc / divisor
+            else:
+                acc = values @ quantize_weights(weight).t() + quantize_bias(bias)
+                float_acc = values @ weight.t() + bias
+                out = (1.0 - alpha) * (float_acc / divisor) + alpha * _WrapFloorShift.apply(acc, divisor)
+            if index != last:
+                out = torch.relu(out)
+            accumulators.append(acc)
+            activations.append(out)
+            values = out
+        return Pass(values, accumulators, activations)
+
+    @torch.no_grad()
+    def clamp_shadow_(self) -> None:
+        """Keep shadow weights near the integer grid and biases inside int16."""
+        for weight, bias in zip(self.weights, self.biases, strict=True):
+            weight.clamp_(WEIGHT_MIN - SHADOW_MARGIN, WEIGHT_MAX + SHADOW_MARGIN)
+            bias.clamp_(INT16_MIN, INT16_MAX)
+
+    @torch.no_grad()
+    def integer_layers(self) -> list[tuple[npt.NDArray[np.int8], npt.NDArray[np.int16]]]:
+        """The rounded (weight, bias) of every layer as the spec's dtypes."""
+        return [
+            (
+                quantize_weights(w).to(torch.int8).numpy().copy(),
+                quantize_bias(b).to(torch.int16).numpy().copy(),
+            )
+            for w, b in zip(self.weights, self.biases, strict=True)
+        ]
+
+    def zero_fraction(self) -> float:
+        """The fraction of integer weights that are 0."""
+        with torch.no_grad():
+            zeros = sum(int((quantize_weights(w) == 0).sum()) for w in self.weights)
+            total = sum(w.numel() for w in self.weights)
+        return zeros / total
+
+    def to_spec(
+        self, charset: bytes, encoder: EncoderParams | None = None, metadata: dict[str, object] | None = None
+    ) -> Model:
+        """The integer model as a :class:`ulm_spec.Model` (validated)."""
+        layers = []
+        pairs = self.integer_layers()
+        for index, (weight, bias) in enumerate(pairs):
+            layers.append(Layer(weight, bias, self.shift, index != len(pairs) - 1))
+        model = Model(tuple(layers), charset, encoder or EncoderParams(), dict(metadata or {}))
+        model.validate()
+        return model
+
+    @classmethod
+    def from_spec(cls, model: Model) -> QATNet:
+        """A network whose shadow parameters are exactly ``model``'s integers (for fine-tuning)."""
+        shifts = {layer.shift for layer in model.layers}
+        if len(shifts) != 1:
+            raise ValueError("the trainer needs the same shift on every layer")
+        net = cls(model.layer_sizes, shift=shifts.pop())
+        with torch.no_grad():
+            for layer, weight, bias in zip(model.layers, net.weights, net.biases, strict=True):
+                weight.copy_(torch.from_numpy(layer.weight.astype(np.float32)))
+                bias.copy_(torch.from_numpy(layer.bias.astype(np.float32)))
+        return net
+
+
+def integer_forward(model: Model, x: npt.ArrayLike) -> list[npt.NDArray[np.int16]]:
+    """The spec's integer forward pass computed with torch; one int16 array per layer.
+
+    ``x`` is one input vector ``[inputs]`` or a batch ``[N, inputs]``; the result has the same
+    leading shape. It must equal :func:`ulm_spec.reference.forward` exactly for every model and
+    every int16 input; it runs in float64 so that no partial sum can round.
+    """
+    values = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    out: list[npt.NDArray[np.int16]] = []
+    for layer in model.layers:
+        weight = torch.from_numpy(layer.weight.astype(np.float64))
+        bias = torch.from_numpy(layer.bias.astype(np.float64))
+        acc = values @ weight.t() + bias
+        values = torch.floor(wrap16_(acc) / float(2**layer.shift))
+        if layer.relu:
+            values = torch.clamp_min(values, 0.0)
+        out.append(values.numpy().astype(np.int16))
+    return out
+
+
+def packed_weight_bytes(sizes: Sequence[int]) -> int:
+    """Bytes of packed 2-bit weights for layer sizes ``[in, h1, ..., out]`` (rows byte-aligned)."""
+    return sum(n_out * row_bytes(n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def estimate_com_bytes(sizes: Sequence[int], charset_len: int) -> int:
+    """Estimated ``.COM`` size: packed weights + 2-byte biases + charset + ~3 KB of code.
+
+    The code part is a fixed estimate (:data:`CODE_BYTES_ESTIMATE`); ulm-z80's ``build`` gives the
+    exact number for a finished model.
+    """
+    biases = 2 * sum(sizes[1:])
+    return packed_weight_bytes(sizes) + biases + charset_len + CODE_BYTES_ESTIMATE
+
