@@ -1,0 +1,16 @@
+"""Sphinx configuration for the ulm documentation."""
+
+from __future__ import annotations
+
+project = "ulm"
+author = "ulm developers"
+copyright = "2026, ulm developers"
+release = "0.1.0"
+
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode"]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+nitpicky = False
+exclude_patterns = ["_build"]
+html_theme = "alabaster"
+html_static_path: list[str] = []

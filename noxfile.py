@@ -1,0 +1,144 @@
+"""Test, lint, type-check, conformance, docs and packaging sessions for the ulm monorepo.
+
+``nox`` runs the default sessions (what CI runs); ``nox -l`` lists them all. Every session builds
+its own fresh virtual environment and installs packages from ``packages/`` with pip, pinned by
+``constraints.txt`` (which keeps torch on the local CPU wheel).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+PACKAGES = ROOT / "packages"
+CONSTRAINTS = ("-c", str(ROOT / "constraints.txt"))
+
+#: Each package, and the sibling packages its *tests* need besides ulm-spec.
+TEST_DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "ulm-spec": (),
+    "ulm-emu": (),
+    "ulm-z80": ("ulm-emu",),
+    "ulm-train": (),
+    "ulm-cli": (),
+}
+ALL_PACKAGES = ("ulm-spec", "ulm-emu", "ulm-z80", "ulm-train", "ulm-cli")
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    *(f"tests-{name}" for name in TEST_DEPENDENCIES),
+    "conformance",
+    "docs",
+    "packaging",
+]
+
+
+def _path(name: str, extras: str = "") -> str:
+    return str(PACKAGES / name) + (f"[{extras}]" if extras else "")
+
+
+def _install(session: nox.Session, *names: str, extras: str = "") -> None:
+    """Install ulm packages from the monorepo (ulm-spec first, so pip never looks for it on PyPI)."""
+    ordered = ["ulm-spec", *[n for n in names if n != "ulm-spec"]]
+    session.install(*CONSTRAINTS, *[_path(n, extras if n in names else "") for n in ordered])
+
+
+def _ensure_debian_tools(session: nox.Session) -> None:
+    """pasmo and z80asm are the assembler oracles; install them when we can (root with apt)."""
+    missing = [tool for tool in ("pasmo", "z80asm") if shutil.which(tool) is None]
+    if not missing:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        session.log(f"installing {' '.join(missing)} with apt-get")
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False)
+    if any(shutil.which(tool) is None for tool in missing):
+        session.warn(f"{' '.join(missing)} not available: the assembler cross-checks will be skipped")
+
+
+def _make_test_session(package: str) -> None:
+    def tests(session: nox.Session) -> None:
+        if package in ("ulm-z80", "ulm-emu"):
+            _ensure_debian_tools(session)
+        _install(session, package, *TEST_DEPENDENCIES[package], extras="test")
+        session.chdir(PACKAGES / package)
+        session.run("python", "-m", "pytest", "-q", *session.posargs)
+
+    tests.__doc__ = f"Run {package}'s tests in a venv holding only it, ulm-spec and its test needs."
+    nox.session(name=f"tests-{package}")(tests)
+
+
+for _package in TEST_DEPENDENCIES:
+    _make_test_session(_package)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the whole repository."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy: strict for ulm-spec, the default strictness for the other packages."""
+    session.install("mypy", *CONSTRAINTS)
+    _install(session, *ALL_PACKAGES)
+    session.run("mypy", "--strict", str(PACKAGES / "ulm-spec" / "src"))
+    for name in ALL_PACKAGES[1:]:
+        session.run("mypy", str(PACKAGES / name / "src"))
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """Spec, trainer, Z80 program, emulator, cpm80 and three assemblers agree to the bit."""
+    _ensure_debian_tools(session)
+    _install(session, *ALL_PACKAGES, extras="test")
+    session.run("python", str(ROOT / "conformance" / "run.py"), *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The hostile-input tests with the long hypothesis profile (run by hand before releases)."""
+    _ensure_debian_tools(session)
+    _install(session, *ALL_PACKAGES, extras="test")
+    budget = session.posargs[0] if session.posargs else "600"
+    for name in ALL_PACKAGES:
+        session.chdir(PACKAGES / name)
+        session.run(
+            "python", "-m", "pytest", "-q", "-m", "fuzz", "-p", "no:cacheprovider",
+            env={"HYPOTHESIS_PROFILE": "fuzz", "ULM_FUZZ_SECONDS": budget},
+            success_codes=[0, 5],
+        )
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the Sphinx documentation with warnings as errors."""
+    session.install("sphinx", *CONSTRAINTS)
+    _install(session, *ALL_PACKAGES)
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", str(ROOT / "docs"), str(ROOT / "docs" / "_build" / "html"))
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build an sdist and a wheel of every package into dist/."""
+    session.install("build")
+    for name in ALL_PACKAGES:
+        session.run("python", "-m", "build", "--outdir", str(ROOT / "dist"), str(PACKAGES / name))
+
+
+@nox.session
+def packaging(session: nox.Session) -> None:
+    """Each wheel installs alone in a fresh venv and pulls only what the dependency rule allows."""
+    session.install("build")
+    dist = Path(session.create_tmp()) / "dist"
+    for name in ALL_PACKAGES:
+        session.run("python", "-m", "build", "--wheel", "--outdir", str(dist), str(PACKAGES / name), silent=True)
+    session.run("python", str(ROOT / "conformance" / "check_wheels.py"), str(dist), str(ROOT / "constraints.txt"))
