@@ -324,6 +324,7 @@ class Assembly:
     origin: int
     symbols: dict[str, int]
     symbol_sources: dict[str, tuple[str, int]]  # symbol -> (file, line) of its definition
+    constants: frozenset[str]  # the symbols defined by EQU (the others are address labels)
     records: list[ListingRecord] = field(repr=False)
 
     @property
@@ -391,7 +392,8 @@ class _Layout:
         sources = {name: (st.file, st.line) for name, st in self.definitions.items()}
         symbols = {name: self.values[name] for name in self.definitions}
         del low
-        return Assembly(binary, origin, symbols, sources, records)
+        constants = frozenset(name for name, st in self.definitions.items() if st.kind == EQU)
+        return Assembly(binary, origin, symbols, sources, constants, records)
 
     def layout_pass(self, output: tuple[bytearray, bytearray, list[ListingRecord]] | None
                     ) -> tuple[int, int, int]:
