@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 import ulm_spec
-from ulm_spec.errors import UlmError
 from ulm_spec.plugins import Command, load_engine
 from ulm_spec.reference import answer
 
@@ -194,14 +193,18 @@ class Ask:
         return 0
 
 
-BUILTIN_COMMANDS: dict[str, Command] = {
-    "import-npz": ImportNpz(),
-    "inspect": Inspect(),
-    "encode": Encode(),
-    "ask": Ask(),
-}
+def _builtin_commands() -> dict[str, Command]:
+    from ulm_cli.chat import Chat
+    from ulm_cli.demo import Demo
+
+    return {
+        "import-npz": ImportNpz(),
+        "inspect": Inspect(),
+        "encode": Encode(),
+        "ask": Ask(),
+        "chat": Chat(),
+        "demo": Demo(),
+    }
 
 
-def require(condition: bool, message: str) -> None:
-    if not condition:
-        raise UlmError(message)
+BUILTIN_COMMANDS: dict[str, Command] = _builtin_commands()

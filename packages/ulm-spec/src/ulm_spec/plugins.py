@@ -6,6 +6,9 @@ Packages declare entry points in their ``pyproject.toml``:
     name = a ``ulm`` subcommand, value = an object implementing :class:`Command`.
 ``ulm.machines``
     name ``cpm`` = a class implementing :class:`ComRunner` (shipped by ``ulm-emu``).
+``ulm.builders``
+    name ``z80`` = a class implementing :class:`Builder` (shipped by ``ulm-z80``; used by
+    ``ulm demo`` and ``ulm chat``).
 ``ulm.engines``
     name = an inference engine (``z80``, shipped by ``ulm-z80``), value = a class implementing
     :class:`Engine` (used by ``ulm ask --engine`` and ``ulm chat --engine``).
@@ -27,6 +30,7 @@ from ulm_spec.model import Model
 COMMAND_GROUP = "ulm.commands"
 MACHINE_GROUP = "ulm.machines"
 ENGINE_GROUP = "ulm.engines"
+BUILDER_GROUP = "ulm.builders"
 
 #: Which package provides each subcommand that is not part of ``ulm-cli`` itself, so that a
 #: missing one can be named in the error message.
@@ -143,6 +147,41 @@ class BrokenCommand:
 
     def run(self, args: argparse.Namespace) -> int:
         raise UlmError(self.error)
+
+
+@dataclass
+class BuiltProgram:
+    """A model built into a CP/M program, with the files a person may want to read."""
+
+    com: bytes
+    """The ``.COM`` file."""
+    asm: str
+    """The generated assembly source (assembles to ``com`` with ulm's assembler, pasmo or z80asm)."""
+    map_text: str
+    """The linker's memory map."""
+    symbols: dict[str, int]
+    """Label addresses (the ``.sym`` file)."""
+    layout: str
+    """The kernel layout chosen (``packed``, ``fast`` or a per-layer mix)."""
+    tpa_bytes: int
+    """Bytes of the TPA used: file, buffers and stack."""
+
+
+class Builder(Protocol):
+    """Builds a model into a CP/M program (``ulm-z80`` implements it)."""
+
+    def build(self, model: Model, *, layout: str = "auto", tpa_top: int | None = None) -> BuiltProgram:
+        """Raise UlmError when the model cannot be built (too large, over the TPA budget)."""
+        ...
+
+
+def load_builder(name: str = "z80") -> Builder:
+    """The builder called ``name``, or a UlmError saying which package to install."""
+    for ep in entry_points(group=BUILDER_GROUP, name=name):
+        factory = ep.load()
+        builder: Builder = factory()
+        return builder
+    raise UlmError("building programs needs the ulm-z80 package: pip install ulm-z80")
 
 
 def load_commands() -> dict[str, Command]:

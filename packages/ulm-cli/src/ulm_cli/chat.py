@@ -1,0 +1,113 @@
+"""``ulm chat``: talk to a model on the host, with the reference or the Z80 program in the emulator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import ulm_spec
+from ulm_cli.program import Z80_HZ, ask_program
+from ulm_spec.errors import UlmError
+from ulm_spec.plugins import BuiltProgram, com_runner, load_builder
+from ulm_spec.reference import generate
+
+PROMPT = "> "
+Answerer = Callable[[bytes], str]
+
+
+def program_from_com(path: Path) -> BuiltProgram:
+    """A prebuilt .COM (with its .sym beside it, when there is one) as a BuiltProgram."""
+    com = path.read_bytes()
+    symbols: dict[str, int] = {}
+    sym = path.with_suffix(".sym")
+    if sym.exists():
+        for line in sym.read_text(encoding="ascii", errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 2:
+                value = parts[1].rstrip("hH")
+                try:
+                    symbols[parts[0]] = int(value, 16)
+                except ValueError:
+                    continue
+    return BuiltProgram(com, "", "", symbols, "prebuilt", len(com))
+
+
+def make_answerer(target: str, engine: str, stats: bool, layout: str = "auto") -> Answerer:
+    """A function from a query to the line to print."""
+    path = Path(target)
+    if path.suffix.lower() == ".com":
+        if engine != "z80":
+            raise UlmError(f"{target}: a .COM program runs only with --engine z80")
+        program = program_from_com(path)
+    else:
+        model = ulm_spec.import_npz(path) if path.suffix.lower() == ".npz" else ulm_spec.load(path)
+        if engine == "reference":
+            return lambda query: generate(model, query).text.decode("ascii")
+        if engine != "z80":
+            raise UlmError(f"unknown engine {engine!r}; expected reference or z80")
+        program = load_builder("z80").build(model, layout=layout)
+    runner = com_runner()
+
+    def on_z80(query: bytes) -> str:
+        result = ask_program(runner, program, query)
+        text = result.text.decode("latin-1")
+        if not stats:
+            return text
+        per_char = result.char_tstates
+        mean = sum(per_char) / len(per_char) if per_char else 0.0
+        return (
+            f"{text:<12} [{result.tstates:,} T-states, {result.seconds:.2f} s at {Z80_HZ // 1_000_000} MHz"
+            + (f", {mean:,.0f} per character" if per_char else "")
+            + "]"
+        )
+
+    return on_z80
+
+
+def chat_loop(answer: Answerer, read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> None:
+    """Prompt, read a line, answer; an empty line re-prompts; ``!`` or end of input quits."""
+    while True:
+        try:
+            line = read(PROMPT)
+        except EOFError:
+            write("")
+            return
+        if line.startswith("!"):
+            return
+        query = line.encode("utf-8", errors="surrogateescape")
+        if not query.strip():
+            continue
+        write(answer(query))
+
+
+class Chat:
+    help = "talk to a model: the Python reference, or the Z80 program in the emulator"
+    example = (
+        "examples:\n"
+        "  ulm chat guess.ulm                    # reference engine\n"
+        "  ulm chat guess.ulm --engine z80 --stats\n"
+        "  ulm chat GUESS.COM --engine z80        # a program built earlier\n"
+        "type a question at the '> ' prompt; an empty line re-prompts, '!' or Ctrl-D quits"
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("target", help="a .ulm model (or .npz), or a built .COM program")
+        parser.add_argument("--engine", choices=("reference", "z80"), default="reference", help="who answers (default: reference)")
+        parser.add_argument("--layout", default="auto", help="kernel layout when building for --engine z80 (default: auto)")
+        parser.add_argument("--stats", action="store_true", help="show T-states and seconds at 4 MHz per answer (z80)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        answer = make_answerer(args.target, args.engine, args.stats, args.layout)
+        interactive = sys.stdin.isatty()
+        if interactive:
+            try:
+                import readline  # noqa: F401  (line editing and history for input())
+            except ImportError:
+                pass
+        try:
+            chat_loop(answer, input if interactive else lambda _prompt: input())
+        except KeyboardInterrupt:
+            print()
+        return 0
