@@ -10,8 +10,8 @@ How it is organised (read this first):
   live in ``xy = [IX, IY]``; the alternate set in ``alt`` (same layout as
   ``regs``).  Everything else is a plain attribute.  The public names from the
   agreed API (``a``, ``bc``, ``ix``, ``r`` ...) are properties over this storage.
-* Dispatch.  There are seven tables of 256 handlers: main, CB, ED, DD, FD,
-  DD CB, FD CB.  A handler is a closure without arguments (DD CB/FD CB ones
+* Dispatch.  There are six tables of 256 handlers: main, CB, ED, DD, FD and
+  DD CB/FD CB (shared).  A handler is a closure without arguments (DD CB/FD CB ones
   take the effective address) that executes one instruction and returns its
   T-states, prefixes included.  Each table entry is made by one small
   ``_op_*`` factory per instruction family; ``_build_tables`` says which
@@ -45,6 +45,7 @@ SingleStepTests vectors.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 __all__ = ["Z80", "Handler", "IndexCBHandler"]
@@ -115,19 +116,20 @@ class Z80:
     """The CPU.  See the module docstring for the layout; the API is in cpu_api.md."""
 
     __slots__ = (
+        "_alu_ops",
         "_cb",
         "_dd",
         "_ddcb",
         "_ed",
         "_ei_at",
         "_fd",
-        "_fdcb",
         "_ldair_at",
         "_main",
         "_mem",
         "_q_at",
         "_r_adj",
         "_r_hi",
+        "_rot_ops",
         "alt",
         "halted",
         "i",
@@ -380,6 +382,7 @@ class Z80:
     def nmi(self) -> None:
         """Non-maskable interrupt: IFF1 saved in IFF2 and cleared, RST 66h, 11 T-states."""
         self.halted = False
+        self.iff2 = self.iff1  # UM0080: "IFF1 is copied to IFF2" so RETN can restore it
         self.iff1 = False
         self._r_adj += 1
         self._q_at = _NO_Q
@@ -396,14 +399,27 @@ class Z80:
 
     # ------------------------------------------------------------------ decoder tables
     def _build_tables(self) -> None:
-        """Fill the seven dispatch tables: which family handles which opcode."""
-        self._main = self._build_main()
-        self._cb = self._build_cb()
-        self._ed = self._build_ed()
-        self._ddcb = self._build_index_cb(0)
-        self._fdcb = self._build_index_cb(1)
-        self._dd = self._build_index(0)
-        self._fd = self._build_index(1)
+        """Fill the dispatch tables: which family handles which opcode.
+
+        This makes about 2000 closures; the cyclic garbage collector is paused
+        meanwhile, or its collections (triggered by the allocations) cost more
+        than building the tables.
+        """
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._alu_ops = self._make_alu_ops()
+            self._rot_ops = self._make_rot_ops()
+            self._main = self._build_main()
+            self._cb = self._build_cb()
+            self._ed = self._build_ed()
+            self._ddcb = self._build_index_cb()
+            plain = [_after_ignored_prefix(handler) for handler in self._main]
+            self._dd = self._build_index(0, plain)
+            self._fd = self._build_index(1, plain)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
     def _build_main(self) -> list[Handler]:
         t: list[Handler | None] = [None] * 256
@@ -529,9 +545,11 @@ class Z80:
         nop = self._op_ed_nop()
         return [nop if h is None else h for h in t]
 
-    def _build_index(self, k: int) -> list[Handler]:
-        """The DD (k=0, IX) or FD (k=1, IY) table; handlers include the prefix's 4 T-states."""
-        main = self._main
+    def _build_index(self, k: int, plain: list[Handler]) -> list[Handler]:
+        """The DD (k=0, IX) or FD (k=1, IY) table; handlers include the prefix's 4 T-states.
+
+        ``plain[op]`` is main-table opcode ``op`` after a prefix it ignores.
+        """
         t: list[Handler | None] = [None] * 256
         for p in range(4):
             t[0x09 | p << 4] = self._op_add_xy_rr(k, p)
@@ -574,10 +592,11 @@ class Z80:
             t[prefix] = self._op_stray_prefix()
         for op in range(256):
             if t[op] is None:
-                t[op] = _after_ignored_prefix(main[op])
+                t[op] = plain[op]
         return _complete(t, "DD/FD")
 
-    def _build_index_cb(self, k: int) -> list[IndexCBHandler]:
+    def _build_index_cb(self) -> list[IndexCBHandler]:
+        """DD CB d op and FD CB d op share this table: the handlers get the address IX/IY+d."""
         t: list[IndexCBHandler] = []
         for op in range(256):
             group, y, r = op >> 6, (op >> 3) & 7, op & 7
@@ -1020,6 +1039,10 @@ class Z80:
     # ---- 8-bit arithmetic and logic: one operation function per ALU code --------------
     def _alu(self, alu: int) -> Callable[[int], None]:
         """The operation 'A <- A op v' (or the compare) for ALU code 0-7 of opcodes 80-BF."""
+        return self._alu_ops[alu]
+
+    def _make_alu_ops(self) -> tuple[Callable[[int], None], ...]:
+        """ADD ADC SUB SBC AND XOR OR CP, each as 'apply to A and F with operand v'."""
         cpu, regs = self, self.regs
 
         def add(v: int) -> None:
@@ -1090,7 +1113,7 @@ class Z80:
             )
             cpu._q_at = cpu.instructions
 
-        return (add, adc, sub, sbc, and_, xor, or_, cp)[alu]
+        return (add, adc, sub, sbc, and_, xor, or_, cp)
 
     def _op_alu_r(self, alu: int, src: int) -> Handler:
         regs = self.regs
@@ -1408,13 +1431,16 @@ class Z80:
             sub = mem[(pc + 1) & 0xFFFF]
             cpu.pc = (pc + 2) & 0xFFFF
             cpu.memptr = addr
-            return (cpu._fdcb if k else cpu._ddcb)[sub](addr)
+            return cpu._ddcb[sub](addr)
 
         return op
 
     # ================================================================== CB table
     def _rot(self, y: int) -> Callable[[int], int]:
         """Rotate/shift operation y (RLC RRC RL RR SLA SRA SLL SRL) on a byte; sets F."""
+        return self._rot_ops[y]
+
+    def _make_rot_ops(self) -> tuple[Callable[[int], int], ...]:
         cpu, regs = self, self.regs
 
         def finish(res: int, carry: int) -> int:
@@ -1446,7 +1472,7 @@ class Z80:
         def srl(v: int) -> int:
             return finish(v >> 1, v & 1)
 
-        return (rlc, rrc, rl, rr, sla, sra, sll, srl)[y]
+        return (rlc, rrc, rl, rr, sla, sra, sll, srl)
 
     def _op_rot_r(self, y: int, r: int) -> Handler:
         regs = self.regs
@@ -1903,7 +1929,9 @@ class Z80:
             regs[RH], regs[RL] = hl >> 8, hl & 0xFF
             repeating = repeat and b != 0
             if repeating:
-                cpu.pc = (cpu.pc - 2) & 0xFFFF
+                pc = (cpu.pc - 2) & 0xFFFF
+                cpu.pc = pc
+                cpu.memptr = (pc + 1) & 0xFFFF  # a repeat step reloads MEMPTR, as LDIR does
             regs[RF] = cpu._block_io_flags(data, ((regs[RC] + step) & 0xFF) + data, repeating)
             cpu._q_at = cpu.instructions
             return 21 if repeating else 16
@@ -1926,7 +1954,9 @@ class Z80:
             regs[RH], regs[RL] = hl >> 8, hl & 0xFF
             repeating = repeat and b != 0
             if repeating:
-                cpu.pc = (cpu.pc - 2) & 0xFFFF
+                pc = (cpu.pc - 2) & 0xFFFF
+                cpu.pc = pc
+                cpu.memptr = (pc + 1) & 0xFFFF
             regs[RF] = cpu._block_io_flags(data, regs[RL] + data, repeating)
             cpu._q_at = cpu.instructions
             return 21 if repeating else 16
