@@ -1,0 +1,172 @@
+"""``ulm-emu PROGRAM.COM [ARGS...]`` and ``ulm run PROGRAM.COM [ARGS...]``: one implementation.
+
+Exit status: 0 after a warm boot (or when piped console input ran out while the program waited
+for a key), 1 for an error before the program starts (missing file, bad option value, bad
+symbol file), 2 for a usage error, 3 T-state limit, 4 HALT, 5 unimplemented BDOS/BIOS
+function, 6 program larger than the TPA, 7 CP/M disk error (``Bdos Err On A: R/O`` ...),
+8 host I/O error, 130 Ctrl-C typed three times.  Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ulm_spec.errors import UlmError
+
+from ulm_emu import errors
+from ulm_emu.console import StreamConsole
+from ulm_emu.errors import EmuError, ProgramTooLarge
+from ulm_emu.machine import CPMMachine, RunResult, parse_memory_size
+from ulm_emu.symbols import load_symbols
+
+DESCRIPTION = "Run a CP/M 2.2 .COM program on an emulated Z80 (console on stdin/stdout)."
+EPILOG = (
+    "exit status: 0 warm boot (or end of piped input), 1 error, 2 usage, 3 T-state limit, "
+    "4 HALT, 5 unimplemented BDOS/BIOS call, 6 program larger than the TPA, "
+    "7 CP/M disk error, 8 host I/O error, 130 Ctrl-C x3"
+)
+REFERENCE_MHZ = 4.0
+
+
+def _tstates(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""), 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _memory(text: str) -> int:
+    try:
+        return parse_memory_size(text)
+    except EmuError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("program", metavar="PROGRAM.COM", help="the CP/M program to run")
+    parser.add_argument(
+        "args", nargs=argparse.REMAINDER, metavar="ARGS", help="the command tail (upper-cased)"
+    )
+    parser.add_argument(
+        "--dir", metavar="PATH", help="host directory mounted as drive A: (default: the program's)"
+    )
+    parser.add_argument("--read-only", action="store_true", help="mount drive A: read-only")
+    parser.add_argument(
+        "--memory", type=_memory, default=64, metavar="SIZE", help="CP/M system size, 20K-64K (64K)"
+    )
+    parser.add_argument(
+        "--max-tstates", type=_tstates, metavar="N", help="stop the program after N T-states"
+    )
+    parser.add_argument(
+        "--stats", action="store_true", help="print instructions, T-states and speed to stderr"
+    )
+    parser.add_argument(
+        "--trace", action="store_true", help="print every instruction, disassembled, to stderr"
+    )
+    parser.add_argument(
+        "--symbols", metavar="FILE", help="symbol file (NAME VALUE lines) for --profile"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="print the T-states spent under each label"
+    )
+
+
+def _print_stats(result: RunResult, seconds: float, prog: str) -> None:
+    at_reference = result.tstates / (REFERENCE_MHZ * 1e6)
+    mhz = result.tstates / seconds / 1e6 if seconds > 0 else float("inf")
+    print(
+        f"{prog}: {result.instructions} instructions, {result.tstates} T-states "
+        f"({at_reference:.3f} s on a {REFERENCE_MHZ:g} MHz Z80); emulated in {seconds:.3f} s "
+        f"= {mhz:.2f} MHz",
+        file=sys.stderr,
+    )
+
+
+def _print_profile(profile: dict[str, int], total: int, prog: str) -> None:
+    print(f"{prog}: T-states by label (nearest label at or below the PC):", file=sys.stderr)
+    for name, tstates in sorted(profile.items(), key=lambda item: -item[1]):
+        share = 100 * tstates / total if total else 0.0
+        print(f"{tstates:>14}  {share:6.2f}%  {name}", file=sys.stderr)
+
+
+def execute(args: argparse.Namespace, prog: str = "ulm-emu") -> int:
+    """Run the command described by parsed ``args``; return the exit status."""
+    try:
+        return _execute(args, prog)
+    except ProgramTooLarge as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return errors.EXIT_TOO_LARGE
+    except UlmError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return errors.EXIT_ERROR
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return errors.EXIT_ERROR
+
+
+def _execute(args: argparse.Namespace, prog: str) -> int:
+    program_path = Path(args.program)
+    try:
+        program = program_path.read_bytes()
+    except OSError as exc:
+        raise EmuError(f"{program_path}: {exc.strerror}") from exc
+    symbols = load_symbols(Path(args.symbols)) if args.symbols else None
+    if args.profile and symbols is None:
+        raise EmuError("--profile needs --symbols FILE (the labels to attribute T-states to)")
+    directory = Path(args.dir) if args.dir else (program_path.parent or Path("."))
+    if not directory.is_dir():
+        raise EmuError(f"--dir {directory}: not a directory")
+    console = StreamConsole()
+    machine = CPMMachine(
+        memory_k=args.memory, directory=directory, read_only=args.read_only, console=console
+    )
+    try:
+        machine.load(program, args.args)
+        started = time.perf_counter()
+        with console.session():
+            result = machine.run(
+                args.max_tstates,
+                trace=sys.stderr if args.trace else None,
+                profile_symbols=symbols if args.profile else None,
+            )
+        seconds = time.perf_counter() - started
+    finally:
+        machine.close()
+    if result.message:
+        label = "note" if result.exit_status == 0 else "error"
+        print(f"{prog}: {label}: {result.message}", file=sys.stderr)
+    if args.stats:
+        _print_stats(result, seconds, prog)
+    if args.profile:
+        _print_profile(result.profile, result.tstates, prog)
+    return result.exit_status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ulm-emu", description=DESCRIPTION, epilog=EPILOG)
+    add_arguments(parser)
+    return execute(parser.parse_args(argv), "ulm-emu")
+
+
+class RunCommand:
+    """``ulm run``: the :class:`ulm_spec.plugins.Command` for the ``ulm.commands`` group."""
+
+    help = "run a CP/M .COM program on the emulated Z80 (ulm-emu)"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.description = DESCRIPTION
+        parser.epilog = EPILOG
+        add_arguments(parser)
+
+    def run(self, args: argparse.Namespace) -> int:
+        return execute(args, "ulm run")
+
+
+RUN_COMMAND = RunCommand()
