@@ -290,7 +290,7 @@ def _split_operands(tokens: list[Token]) -> list[list[Token]]:
         parts[-1].append(token)
     for part in parts:
         if not part:
-            raise LineError("empty operand")
+            raise LineError("missing operand")
     return parts
 
 

@@ -13,11 +13,11 @@ evaluation recursion bounded (:data:`MAX_DEPTH`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Union
+from typing import Any
 
 from .lexer import LineError, Token
 
-Node = Union[int, tuple]  # type: ignore[type-arg]
+Node = int | tuple[Any, ...]
 
 MAX_DEPTH = 100
 
@@ -127,7 +127,7 @@ def _make_binary(op: str, left: Node, right: Node) -> Node:
 
 class _Parser:
     def __init__(self, tokens: list[Token], resolve_name: Callable[[str], str]) -> None:
-        self.tokens = tokens
+        self.tokens = list(tokens)
         self.position = 0
         self.resolve_name = resolve_name
         self.nesting = 0
@@ -139,6 +139,11 @@ class _Parser:
         left = self.unary()
         while True:
             token = self.peek()
+            if token is not None and token.kind == "pbin":
+                # After a value, "%101" is the modulo operator and the decimal number 101.
+                digits = str(token.value)
+                self.tokens[self.position:self.position + 1] = [Token("op", "%"), Token("num", int(digits))]
+                token = self.tokens[self.position]
             if token is None or token.kind != "op":
                 return left
             precedence = _BINARY_PRECEDENCE.get(str(token.value))
@@ -183,6 +188,9 @@ class _Parser:
         if kind == "num":
             self.position += 1
             return int(token.value)
+        if kind == "pbin":
+            self.position += 1
+            return int(str(token.value), 2)
         if kind == "(":
             return self.parenthesised()
         if kind == "str":
@@ -218,8 +226,8 @@ def parse_expression(tokens: list[Token], resolve_name: Callable[[str], str]) ->
         raise LineError("expression expected")
     parser = _Parser(tokens, resolve_name)
     node = parser.expression()
-    if parser.position != len(tokens):
-        raise LineError(f"unexpected {tokens[parser.position].value!r} in expression")
+    if parser.position != len(parser.tokens):
+        raise LineError(f"unexpected {parser.tokens[parser.position].value!r} in expression")
     return node
 
 

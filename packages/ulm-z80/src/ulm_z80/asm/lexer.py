@@ -1,6 +1,7 @@
 """Split one source line into tokens.
 
 Token kinds: ``id`` (identifier or register, value as written), ``num`` (value: int),
+``pbin`` (``%`` and binary digits: a binary number or the modulo operator, see expressions),
 ``str`` (value: the decoded text, from ``"..."`` or ``'...'``), ``op`` (an operator),
 and the punctuation kinds ``(``, ``)``, ``,`` and ``:``. A ``;`` outside a string ends the line.
 """
@@ -40,9 +41,6 @@ _TOKEN_RE = re.compile(
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "a": "\a", "0": "\0", "\\": "\\", '"': '"', "'": "'"}
 _ESCAPE_RE = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.)", re.DOTALL)
-
-# Token kinds after which '%' is the modulo operator rather than the start of a binary number.
-_VALUE_KINDS = frozenset({"id", "num", "str", ")"})
 
 
 def parse_number(text: str) -> int:
@@ -109,12 +107,9 @@ def tokenize(line: str) -> list[Token]:
         elif kind == "dollar":
             append(Token("id", "$"))
         elif kind == "binpercent":
-            if tokens and tokens[-1].kind in _VALUE_KINDS:
-                # "x %10" after a value is "x modulo 10"; re-scan the digits as a number.
-                append(Token("op", "%"))
-                position = found.start() + 1
-            else:
-                append(Token("num", int(text[1:], 2)))
+            # "%101" is a binary number where a value is expected and "modulo 101" after a
+            # value; only the expression parser knows which.
+            append(Token("pbin", text[1:]))
         elif kind == "dstring":
             append(Token("str", _ESCAPE_RE.sub(_unescape, text[1:-1])))
         elif kind == "sstring":

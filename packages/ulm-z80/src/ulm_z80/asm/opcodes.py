@@ -22,9 +22,7 @@ and HL becomes IX.
 
 from __future__ import annotations
 
-from typing import Union
-
-Slot = Union[int, tuple[str, int], tuple[str, int, int]]
+Slot = int | tuple[str, int] | tuple[str, int, int]
 Template = tuple[Slot, ...]
 Key = tuple[str, tuple[str, ...]]
 

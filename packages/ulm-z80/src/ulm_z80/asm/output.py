@@ -42,15 +42,16 @@ def listing_text(records: list[ListingRecord], binary: bytes, origin: int) -> st
         else:
             address_text = "     "
         data = b""
-        if record.address is not None and record.size and origin <= record.address < end:
-            start = record.address - origin
+        address = record.address if record.address is not None else 0
+        if record.address is not None and record.size and origin <= address < end:
+            start = address - origin
             data = binary[start:start + record.size]
         first = data[:BYTES_PER_ROW].hex(" ").upper()
         rows.append(f"{record.line:6d} {address_text} {first:<11}  {record.text}".rstrip())
         if record.compact and len(data) > BYTES_PER_ROW:
-            rows.append(f"       {record.address + BYTES_PER_ROW:04X}  ... ({len(data)} bytes in all)")
+            rows.append(f"       {address + BYTES_PER_ROW:04X}  ... ({len(data)} bytes in all)")
             continue
         for offset in range(BYTES_PER_ROW, len(data), BYTES_PER_ROW):
             chunk = data[offset:offset + BYTES_PER_ROW].hex(" ").upper()
-            rows.append(f"       {record.address + offset:04X}  {chunk}")
+            rows.append(f"       {address + offset:04X}  {chunk}")
     return "\n".join(rows) + "\n"

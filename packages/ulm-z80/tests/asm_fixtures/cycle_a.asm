@@ -1,0 +1,2 @@
+        NOP
+        INCLUDE "cycle_b.asm"

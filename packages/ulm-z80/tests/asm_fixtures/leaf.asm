@@ -1,0 +1,2 @@
+VALUE:  EQU 42
+leaf:   DW middle

@@ -1,0 +1,1 @@
+        INCLUDE "self_include.asm"

@@ -1,0 +1,2 @@
+middle: DB 1,2
+        INCLUDE "../leaf.asm"
