@@ -1,0 +1,185 @@
+"""``ulm bench``: build every layout of a model, run queries on the emulated Z80 and measure.
+
+Per layout: file bytes, TPA bytes used, T-states and instructions per generated character (mean
+and max), per-layer T-states (probes at the ``LAYER_k`` labels) and seconds per character on a
+4 MHz Z80. The cost of a character is everything from one ``ANS_STEP`` (context encoding) to the
+next: encoder, forward pass, argmax, printing; the step that ends in EOS counts up to ``ANS_END``.
+Per-query work (query encoding and, for the cols kernel, layer 1's query half) is reported
+separately. BDOS calls cost what the emulator charges for them (ulm-emu traps the BDOS).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from ulm_spec.model import Model
+from ulm_spec.plugins import ComRunner, MachineView, com_runner
+from ulm_spec.reference import generate
+
+from ulm_z80.build import DEFAULT_TPA_BYTES, Build, build_program
+from ulm_z80.linker import TPABudgetError
+from ulm_z80.verify import chat_input, chat_lines, needs_one_shot, parse_chat_answers
+
+CLOCK_HZ = 4_000_000
+DEFAULT_QUERIES = (
+    "is it alive",
+    "can you sit on it",
+    "chair",
+    "is it bigger than a breadbox",
+    "hello",
+    "what are you",
+)
+
+
+@dataclass
+class LayoutReport:
+    layout: str
+    kernels: str
+    file_bytes: int
+    tpa_bytes_used: int
+    characters: int
+    tstates_per_char_mean: float
+    tstates_per_char_max: int
+    instructions_per_char_mean: float
+    instructions_per_char_max: int
+    seconds_per_char_4mhz: float
+    tstates_per_query_setup_mean: float
+    layer_tstates_mean: list[float] = field(default_factory=list)
+    encoder_tstates_mean: float = 0.0
+    answers_match_reference: bool = True
+    error: str = ""
+
+
+@dataclass
+class _Event:
+    label: str
+    tstates: int
+    instructions: int
+
+
+def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None = None) -> LayoutReport:
+    """Run ``queries`` through ``build`` with timing probes and summarise."""
+    runner = runner or com_runner()
+    symbols = build.symbols
+    n_layers = len(build.model.layers)
+    labels = ["ANSWER", "ANS_STEP", "PROBE_CHAR", "ANS_END"] + [f"LAYER_{k}" for k in range(1, n_layers + 1)]
+    events: list[_Event] = []
+
+    def make_probe(label: str):  # type: ignore[no-untyped-def]
+        def probe(view: MachineView) -> None:
+            events.append(_Event(label, view.tstates, view.instructions))
+
+        return probe
+
+    probes = {symbols[label]: make_probe(label) for label in labels}
+    raw = [q.encode("utf-8", "surrogateescape") for q in queries if not needs_one_shot(q.encode())]
+    result = runner.run(
+        build.binary,
+        console_input=chat_input(chat_lines(raw)),
+        max_tstates=10**12,
+        probes=probes,
+    )
+    answers = parse_chat_answers(result.output)
+    expected = [generate(build.model, q).text for q in raw]
+
+    per_char_t: list[int] = []
+    per_char_i: list[int] = []
+    setup: list[int] = []
+    layer_t: list[list[int]] = [[] for _ in range(n_layers)]
+    encoder_t: list[int] = []
+    step_start: _Event | None = None
+    answer_start: _Event | None = None
+    layer_start: tuple[int, _Event] | None = None
+    for event in events:
+        if event.label == "ANSWER":
+            answer_start = event
+        elif event.label == "ANS_STEP":
+            if step_start is not None:
+                per_char_t.append(event.tstates - step_start.tstates)
+                per_char_i.append(event.instructions - step_start.instructions)
+            elif answer_start is not None:
+                setup.append(event.tstates - answer_start.tstates)
+            step_start = event
+        elif event.label.startswith("LAYER_"):
+            k = int(event.label.split("_")[1])
+            if layer_start is not None:
+                layer_t[layer_start[0] - 1].append(event.tstates - layer_start[1].tstates)
+            elif step_start is not None:
+                encoder_t.append(event.tstates - step_start.tstates)
+            layer_start = (k, event)
+        elif event.label == "PROBE_CHAR":
+            if layer_start is not None:
+                layer_t[layer_start[0] - 1].append(event.tstates - layer_start[1].tstates)
+            layer_start = None
+        elif event.label == "ANS_END":
+            if step_start is not None:
+                per_char_t.append(event.tstates - step_start.tstates)
+                per_char_i.append(event.instructions - step_start.instructions)
+            step_start = None
+            answer_start = None
+    mean_t = statistics.fmean(per_char_t) if per_char_t else 0.0
+    return LayoutReport(
+        layout=build.layout,
+        kernels=",".join(build.kernels),
+        file_bytes=build.file_bytes,
+        tpa_bytes_used=build.tpa_bytes_used,
+        characters=len(per_char_t),
+        tstates_per_char_mean=round(mean_t, 1),
+        tstates_per_char_max=max(per_char_t, default=0),
+        instructions_per_char_mean=round(statistics.fmean(per_char_i), 1) if per_char_i else 0.0,
+        instructions_per_char_max=max(per_char_i, default=0),
+        seconds_per_char_4mhz=round(mean_t / CLOCK_HZ, 4),
+        tstates_per_query_setup_mean=round(statistics.fmean(setup), 1) if setup else 0.0,
+        layer_tstates_mean=[round(statistics.fmean(t), 1) if t else 0.0 for t in layer_t],
+        encoder_tstates_mean=round(statistics.fmean(encoder_t), 1) if encoder_t else 0.0,
+        answers_match_reference=answers[: len(expected)] == expected and result.ok,
+    )
+
+
+def bench_model(
+    model: Model,
+    queries: Sequence[str] = DEFAULT_QUERIES,
+    layouts: Sequence[str] = ("packed", "fast", "auto"),
+    tpa_bytes: int = DEFAULT_TPA_BYTES,
+    runner: ComRunner | None = None,
+) -> list[LayoutReport]:
+    """One report per layout (a layout that does not fit the TPA gets a report with ``error``)."""
+    reports = []
+    for layout in layouts:
+        try:
+            build = build_program(model, layout, tpa_bytes)
+        except TPABudgetError as exc:
+            reports.append(LayoutReport(layout, "", 0, 0, 0, 0.0, 0, 0.0, 0, 0.0, 0.0, error=str(exc)))
+            continue
+        reports.append(measure_build(build, queries, runner))
+    return reports
+
+
+def report_dicts(reports: Sequence[LayoutReport]) -> list[dict[str, object]]:
+    return [asdict(r) for r in reports]
+
+
+def format_reports(reports: Sequence[LayoutReport]) -> str:
+    """A plain-text table, one block per layout."""
+    lines = []
+    for r in reports:
+        if r.error:
+            lines.append(f"{r.layout}: does not fit: {r.error}")
+            continue
+        lines.append(f"layout {r.layout} (kernels {r.kernels})")
+        lines.append(f"  file bytes            {r.file_bytes:>12,}")
+        lines.append(f"  TPA bytes used        {r.tpa_bytes_used:>12,}")
+        lines.append(f"  characters measured   {r.characters:>12,}")
+        lines.append(f"  T-states / char       {r.tstates_per_char_mean:>12,.0f} mean {r.tstates_per_char_max:>12,} max")
+        lines.append(
+            f"  instructions / char   {r.instructions_per_char_mean:>12,.0f} mean {r.instructions_per_char_max:>12,} max"
+        )
+        lines.append(f"  seconds / char @4MHz  {r.seconds_per_char_4mhz:>12.3f}")
+        lines.append(f"  per-query setup       {r.tstates_per_query_setup_mean:>12,.0f} T-states")
+        lines.append(f"  context encoder       {r.encoder_tstates_mean:>12,.0f} T-states / char")
+        for k, t in enumerate(r.layer_tstates_mean, start=1):
+            lines.append(f"  layer {k:<2}              {t:>12,.0f} T-states / char")
+        lines.append(f"  answers match reference: {'yes' if r.answers_match_reference else 'NO'}")
+    return "\n".join(lines)
