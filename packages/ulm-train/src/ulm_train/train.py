@@ -64,6 +64,9 @@ class TrainConfig:
     init_std: float = 0.6
     threads: int = 1
     stop_at: float = 0.0
+    input_dropout: float = 0.0
+    """Probability of zeroing each query bucket of a training sample (simulates typos: a typing
+    error removes a few trigrams; the context half is never dropped)."""
     """Stop once the integer training character accuracy reaches this (at alpha = 1); 0 = never."""
 
     def check(self) -> None:
@@ -71,6 +74,8 @@ class TrainConfig:
             raise UlmError(f"--hidden: every layer needs 1 to 256 neurons, got {list(self.hidden)}")
         if self.epochs < 1:
             raise UlmError(f"--epochs must be at least 1, not {self.epochs}")
+        if not 0.0 <= self.input_dropout < 1.0:
+            raise UlmError(f"--input-dropout must be in [0, 1), not {self.input_dropout}")
         if not 0.0 <= self.sparsity < 1.0:
             raise UlmError(f"--sparsity must be in [0, 1), not {self.sparsity}")
         if not 0.0 < self.overflow_margin <= 1.0:
@@ -151,6 +156,17 @@ def alpha_at(config: TrainConfig, progress: float) -> float:
     if ramp <= 0 or progress >= warm + ramp:
         return 1.0
     return (progress - warm) / ramp
+
+
+def lr_factor(config: TrainConfig, progress: float) -> float:
+    """Learning-rate multiplier: 1 until the network is fully quantised, then a cosine decay to 5 %
+    over the refinement phase (the integer network's loss surface is rough; small final steps let
+    it settle instead of hopping between roundings)."""
+    start = (config.warmup + config.ramp) * config.epochs
+    if progress <= start or config.epochs <= start:
+        return 1.0
+    t = min(1.0, (progress - start) / (config.epochs - start))
+    return 0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * t))
 
 
 def _tensors(samples: Samples) -> tuple[torch.Tensor, torch.Tensor]:
@@ -302,6 +318,7 @@ def _train(
             {"params": [log_scale], "lr": config.lr},
         ]
     )
+    base_lrs = [group["lr"] for group in optimizer.param_groups]
     shuffle = torch.Generator().manual_seed(config.seed)
     masks: list[torch.Tensor] | None = None
     inputs, targets = _tensors(train_samples)
@@ -379,16 +396,24 @@ def _train(
             if config.sparsity > 0:
                 # Gradual magnitude pruning: the zero fraction follows the quantisation ramp with a
                 # cubic ease-out, and the mask is frozen for the refinement phase.
-                progress = min(1.0, alpha_at(config, epoch - 1) if config.ramp > 0 else 1.0)
-                if progress < 1.0 or masks is None:
-                    target = config.sparsity * (1.0 - (1.0 - progress) ** 3)
+                ramp_done = min(1.0, alpha_at(config, epoch - 1) if config.ramp > 0 else 1.0)
+                if ramp_done < 1.0 or masks is None:
+                    target = config.sparsity * (1.0 - (1.0 - ramp_done) ** 3)
                     masks = _sparsity_masks(net, target)
             for step in range(steps_per_epoch):
-                alpha = alpha_at(config, epoch - 1 + step / steps_per_epoch)
+                progress = epoch - 1 + step / steps_per_epoch
+                alpha = alpha_at(config, progress)
+                factor = lr_factor(config, progress)
+                for group, base in zip(optimizer.param_groups, base_lrs, strict=True):
+                    group["lr"] = base * factor
                 index = order[step * config.batch_size : (step + 1) * config.batch_size]
                 if masks is not None:
                     _apply_masks(net, masks)
-                result = net(inputs[index], alpha)
+                batch = inputs[index]
+                if config.input_dropout > 0:
+                    keep = torch.rand(batch.shape[0], encoder.query_buckets, generator=shuffle) >= config.input_dropout
+                    batch = torch.cat([batch[:, : encoder.query_buckets] * keep, batch[:, encoder.query_buckets :]], dim=1)
+                result = net(batch, alpha)
                 loss = nn.functional.cross_entropy(result.logits * log_scale.exp(), targets[index])
                 loss = loss + config.overflow_weight * overflow_penalty(result.accumulators, config.overflow_margin)
                 optimizer.zero_grad(set_to_none=True)

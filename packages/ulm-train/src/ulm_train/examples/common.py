@@ -15,6 +15,7 @@ never contradict themselves.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,8 +33,16 @@ _NEIGHBOURS = {
 
 
 def typo(text: str, rng: random.Random) -> str:
-    """``text`` with one typing error at a random letter (never the first character)."""
-    positions = [i for i, ch in enumerate(text) if ch.isalpha() and i > 0]
+    """``text`` with one typing error in a word of at least 4 letters (never its first letter).
+
+    Words of 2-3 letters are left alone: ``"hi"`` mistyped as ``"he"`` is another word, and no
+    reader (nor a bag of trigrams) could tell what was meant.
+    """
+    positions = [
+        match.start() + offset
+        for match in re.finditer(r"[a-z]{4,}", text)
+        for offset in range(1, match.end() - match.start())
+    ]
     if not positions:
         return text
     i = rng.choice(positions)

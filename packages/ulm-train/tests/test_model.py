@@ -1,0 +1,111 @@
+"""The trainer's integer path must be bit-exact with ulm_spec.reference, layer by layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ulm_spec.model import EncoderParams, Layer, Model, random_model
+from ulm_spec.reference import forward, forward_batch
+
+from ulm_train.model import QATNet, estimate_com_bytes, integer_forward, packed_weight_bytes, wrap16_
+
+SMALL = EncoderParams(query_buckets=8, context_buckets=8)
+
+
+@st.composite
+def models_and_inputs(draw: st.DrawFn) -> tuple[Model, np.ndarray]:
+    """Small random models whose accumulators often wrap and go negative, with int16 inputs."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    hidden = tuple(draw(st.lists(st.integers(1, 12), min_size=0, max_size=3)))
+    charset = b" ABNOSY"[: draw(st.integers(1, 7))]
+    shift = draw(st.integers(0, 4))
+    model = random_model(
+        rng,
+        hidden=hidden,
+        charset=charset,
+        encoder=SMALL,
+        zero_fraction=draw(st.floats(0.0, 0.9)),
+        bias_range=draw(st.sampled_from([0, 64, 32767])),
+        shift=shift,
+    )
+    big = draw(st.booleans())
+    low, high = (-32768, 32767) if big else (-64, 256)
+    x = rng.integers(low, high + 1, size=(draw(st.integers(1, 5)), model.input_size)).astype(np.int16)
+    return model, x
+
+
+@settings(max_examples=300, deadline=None)
+@given(models_and_inputs())
+def test_integer_forward_equals_reference_layer_by_layer(case: tuple[Model, np.ndarray]) -> None:
+    model, x = case
+    ours = integer_forward(model, x)
+    theirs = forward_batch(model, x)
+    assert len(ours) == len(theirs)
+    for mine, spec in zip(ours, theirs, strict=True):
+        assert mine.dtype == np.int16
+        np.testing.assert_array_equal(mine, spec)
+    # and one vector at a time, against the per-sample reference
+    for row in range(x.shape[0]):
+        for mine, spec in zip(integer_forward(model, x[row]), forward(model, x[row]), strict=True):
+            np.testing.assert_array_equal(mine, spec)
+
+
+def test_wrap_and_floor_cases_by_hand() -> None:
+    # one input of 1, weight +1, bias 32767: the accumulator 32768 wraps to -32768; >>2 floors.
+    layer = Layer(np.array([[1]], dtype=np.int8), np.array([32767], dtype=np.int16), 2, False)
+    model = Model((layer,), b"")  # no validate(): only the arithmetic is under test
+    assert int(integer_forward(model, np.array([1]))[0][0]) == -8192
+    layer = Layer(np.array([[-1]], dtype=np.int8), np.array([0], dtype=np.int16), 2, False)
+    model = Model((layer,), b"")
+    assert int(integer_forward(model, np.array([5]))[0][0]) == -2  # floor(-5 / 4), not -1
+    assert int(forward(model, np.array([5]))[0][0]) == -2
+
+
+def test_wrap16_matches_twos_complement() -> None:
+    values = torch.tensor([-98304.0, -32769.0, -32768.0, -1.0, 0.0, 32767.0, 32768.0, 65535.0, 100000.0])
+    expected = [((int(v) + 0x8000) & 0xFFFF) - 0x8000 for v in values.tolist()]
+    assert wrap16_(values).tolist() == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_qat_net_at_alpha_one_is_the_exported_integer_model(seed: int) -> None:
+    net = QATNet([SMALL.input_size, 9, 5, 4], seed=seed, init_std=1.2)
+    with torch.no_grad():
+        for bias in net.biases:
+            bias.uniform_(-3000.0, 3000.0, generator=torch.Generator().manual_seed(seed))
+    model = net.to_spec(b"ABC", SMALL)
+    rng = np.random.default_rng(seed)
+    x = (rng.integers(0, 8, size=(16, SMALL.input_size)) * 32).astype(np.int16)
+    with torch.no_grad():
+        result = net(torch.from_numpy(x.astype(np.float32)), 1.0)
+    spec = forward_batch(model, x)
+    for ours, theirs in zip(result.activations, spec, strict=True):
+        np.testing.assert_array_equal(ours.numpy().astype(np.int64), theirs.astype(np.int64))
+
+
+def test_straight_through_gradients_reach_every_parameter() -> None:
+    net = QATNet([SMALL.input_size, 6, 3], seed=1)
+    x = torch.full((4, SMALL.input_size), 32.0)
+    for alpha in (0.0, 0.5, 1.0):
+        net.zero_grad()
+        net(x, alpha).logits.sum().backward()
+        for parameter in net.parameters():
+            assert parameter.grad is not None
+            assert float(parameter.grad.abs().sum()) > 0.0
+
+
+def test_from_spec_round_trips() -> None:
+    model = random_model(np.random.default_rng(3), hidden=(10,), encoder=SMALL)
+    again = QATNet.from_spec(model).to_spec(model.charset, SMALL)
+    assert again == model
+
+
+def test_size_estimate() -> None:
+    sizes = [256, 64, 32, 13]
+    assert packed_weight_bytes(sizes) == 64 * 64 + 32 * 16 + 13 * 8
+    assert estimate_com_bytes(sizes, 12) == packed_weight_bytes(sizes) + 2 * (64 + 32 + 13) + 12 + 3072
