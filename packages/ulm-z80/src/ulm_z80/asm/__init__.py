@@ -56,7 +56,7 @@ tests check it. Rules found by testing both assemblers:
    rejects them). Index operands always with a displacement: ``(IX+0)``, ``(IY-3)``.
 5. Numbers: decimal, or hex with ``h`` suffix starting with a digit (``0FFh``). ``$`` alone is
    the current address. Character constants ``'c'`` with a printable character other than
-   ``'``, ``"`` and ``\\``.
+   ``'``, ``"``, ``\\`` and ``,``.
 6. Operators: ``+ - * /``, ``& |`` and ``<< >>`` (no ``%``, ``^``, comparisons, ``HIGH()``,
    ``LOW()``: one or the other lacks or mis-reads them). The precedences differ, so:
    ``+ -`` mix freely with ``* /``; ``&`` and ``|`` bind looser than all arithmetic in both
@@ -66,10 +66,13 @@ tests check it. Rules found by testing both assemblers:
    reads ``-1+2`` as ``-(1+2)``): write ``2+(-1)``; ``~X & 255`` is fine. ``/`` only on
    non-negative values (pasmo divides unsigned 16-bit numbers).
 7. An instruction operand starts with ``(`` only if it is a memory or port operand: pasmo reads
-   ``LD A,(X+1)*2`` as an indirection. Write ``LD A,2*(X+1)`` instead.
-8. ``DB`` strings in double quotes with printable ASCII except ``"`` and ``\\``; other bytes as
-   numbers. Values in range (8-bit -128..255, 16-bit -32768..65535): the others truncate
-   silently where we report an error.
+   ``LD A,(X+1)*2`` as an indirection. Write ``LD A,2*(X+1)`` instead. No operand (``DB``, ``DW``
+   and ``EQU`` values included) is wholly enclosed in parentheses: z80asm warns.
+8. ``DB`` strings in double quotes, printable ASCII except ``"`` and ``\\``. z80asm reads a
+   string of two or more characters right only as the first item of a ``DB`` (and a later item
+   with a comma not at all) and a character constant only as a whole item: so one multi-character
+   string per ``DB`` line, first; other bytes as numbers. Values in range (8-bit -128..255,
+   16-bit -32768..65535): the others truncate silently where we report an error.
 9. Alignment padding: ``DS (256 - ($ & 255)) & 255`` (neither has ALIGN).
 """
 
