@@ -77,12 +77,14 @@ def chat_input(lines: Sequence[bytes]) -> bytes:
 
 
 def parse_chat_answers(output: bytes) -> list[bytes]:
-    """The answers in a chat transcript: the line after each ``> `` prompt line."""
+    """The answers in a chat transcript: the line after each ``> `` prompt line, except where the
+    program gives none (an empty line is prompted again, a line starting with '!' quits)."""
     answers = []
     lines = output.replace(b"\r", b"").split(b"\n")
     index = 0
     while index < len(lines):
-        if lines[index].startswith(b"> ") and index + 1 < len(lines):
+        line = lines[index]
+        if line.startswith(b"> ") and line[2:3] not in (b"", b"!") and index + 1 < len(lines):
             answers.append(lines[index + 1])
             index += 2
         else:

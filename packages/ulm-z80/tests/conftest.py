@@ -1,0 +1,38 @@
+"""Shared fixtures: the emulated CP/M machine and the anchor models (when ../shared is present)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ulm_spec.model import Model
+from ulm_spec.npz import import_npz
+from ulm_spec.plugins import ComRunner
+
+#: <repo>/../shared/anchors, next to the monorepo checkout.
+REPO_ROOT = Path(__file__).resolve().parents[3]
+ANCHORS = REPO_ROOT.parent / "shared" / "anchors"
+
+
+@pytest.fixture(scope="session")
+def runner() -> ComRunner:
+    from ulm_emu.runner import CPMComRunner
+
+    return CPMComRunner()
+
+
+def anchor(name: str) -> Model:
+    path = ANCHORS / f"{name}.npz"
+    if not path.is_file():
+        pytest.skip(f"anchor model {path} is not available (needs ../shared/anchors next to the repo)")
+    return import_npz(path)
+
+
+@pytest.fixture(scope="session")
+def guess_model() -> Model:
+    return anchor("guess")
+
+
+@pytest.fixture(scope="session")
+def tinychat_model() -> Model:
+    return anchor("tinychat")

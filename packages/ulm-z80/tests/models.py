@@ -1,0 +1,61 @@
+"""Hypothesis strategies for small but awkward models (test helper)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from ulm_spec.model import EncoderParams, Layer, Model
+from ulm_spec.text import OUTPUT_ALPHABET
+
+PATTERNS = ("random", "sparse", "zero", "minus2", "plus1", "minus1")
+
+
+def make_weight(rng: np.random.Generator, pattern: str, n_out: int, n_in: int) -> np.ndarray:
+    shape = (n_out, n_in)
+    if pattern == "zero":
+        return np.zeros(shape, dtype=np.int8)
+    if pattern == "minus2":
+        return np.full(shape, -2, dtype=np.int8)
+    if pattern == "plus1":
+        return np.ones(shape, dtype=np.int8)
+    if pattern == "minus1":
+        return np.full(shape, -1, dtype=np.int8)
+    weight = rng.integers(-2, 2, size=shape).astype(np.int8)
+    if pattern == "sparse":
+        weight[rng.random(shape) < 0.75] = 0
+    return weight
+
+
+@st.composite
+def small_models(draw: st.DrawFn, max_width: int = 40, max_output: int = 5) -> Model:
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    encoder = EncoderParams(
+        query_buckets=draw(st.sampled_from([1, 2, 8, 16, 64, 128])),
+        context_buckets=draw(st.sampled_from([1, 4, 16, 32, 128])),
+        context_length=draw(st.integers(1, 12)),
+        activation_scale=draw(st.sampled_from([1, 32, 127])),
+        max_output=draw(st.integers(1, max_output)),
+    )
+    charset_size = draw(st.integers(2, 64))
+    charset = bytes(rng.permutation(np.frombuffer(OUTPUT_ALPHABET, dtype=np.uint8))[:charset_size])
+    hidden = draw(st.lists(st.integers(1, max_width), min_size=0, max_size=2))
+    sizes = [encoder.input_size, *hidden, charset_size + 1]
+    bias_range = draw(st.sampled_from([0, 200, 32767]))
+    layers = []
+    for index in range(len(sizes) - 1):
+        n_in, n_out = sizes[index], sizes[index + 1]
+        pattern = draw(st.sampled_from(PATTERNS))
+        weight = make_weight(rng, pattern, n_out, n_in)
+        bias = rng.integers(-bias_range, bias_range + 1, size=n_out).astype(np.int16)
+        shift = draw(st.sampled_from([0, 1, 2, 2, 3, 8, 15]))
+        layers.append(Layer(weight, bias, shift, index < len(sizes) - 2))
+    model = Model(tuple(layers), charset, encoder)
+    model.validate()
+    return model
+
+
+queries = st.one_of(
+    st.binary(max_size=140),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
+    st.sampled_from(["is it alive", "  CAN you   sit on it?  ", "", "!", "a", "Z" * 130]),
+)
