@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from ulm_spec.model import Model
 from ulm_spec.npz import import_npz
 from ulm_spec.plugins import ComRunner

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
+
 from ulm_spec.model import EncoderParams, Layer, Model
 from ulm_spec.text import OUTPUT_ALPHABET
 

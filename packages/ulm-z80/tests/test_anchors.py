@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from cpm80_runner import run_cpm80
 from test_cpm80 import one_shot_cpm80
+
 from ulm_spec.model import Model
 from ulm_spec.plugins import ComRunner
-
 from ulm_z80.build import DEFAULT_TPA_BYTES, build_program
 from ulm_z80.verify import chat_input, check_build, parse_chat_answers
 

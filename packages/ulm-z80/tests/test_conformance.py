@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from models import make_weight, queries, small_models
+
 from ulm_spec.model import EncoderParams, Layer, Model
 from ulm_spec.plugins import ComRunner
 from ulm_spec.reference import generate
-
 from ulm_z80.build import build_program
 from ulm_z80.verify import check_build, run_queries
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from cpm80_runner import run_cpm80
+
 from ulm_spec.model import EncoderParams, random_model
 from ulm_spec.plugins import ComRunner
 from ulm_spec.reference import generate
-
 from ulm_z80.build import build_program
 from ulm_z80.verify import chat_input, parse_chat_answers
 

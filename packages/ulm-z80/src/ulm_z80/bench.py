@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field
 from ulm_spec.model import Model
 from ulm_spec.plugins import ComRunner, MachineView, com_runner
 from ulm_spec.reference import generate
-
 from ulm_z80.build import DEFAULT_TPA_BYTES, Build, build_program
 from ulm_z80.linker import TPABudgetError
 from ulm_z80.verify import chat_input, chat_lines, needs_one_shot, parse_chat_answers

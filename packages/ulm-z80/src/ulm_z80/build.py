@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from ulm_spec.errors import UlmError
 from ulm_spec.model import Model
-
 from ulm_z80.generator import check_model_fits_z80, generate_sections
 from ulm_z80.kernels import COLS, ROWS
 from ulm_z80.linker import CPM_ORIGIN, LinkedProgram, TPABudgetError, link

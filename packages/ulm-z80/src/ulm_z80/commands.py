@@ -10,7 +10,6 @@ from pathlib import Path
 from ulm_spec.errors import UlmError
 from ulm_spec.fileformat import load
 from ulm_spec.model import Model
-
 from ulm_z80.bench import DEFAULT_QUERIES, bench_model, format_reports, report_dicts
 from ulm_z80.build import DEFAULT_TPA_BYTES, LAYOUTS, build_program
 

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from ulm_spec.model import Model
 from ulm_spec.plugins import ComRunner
-
 from ulm_z80.build import DEFAULT_TPA_BYTES, Build, build_program
 from ulm_z80.verify import run_queries
 

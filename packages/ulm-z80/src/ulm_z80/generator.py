@@ -16,10 +16,9 @@ from ulm_spec.errors import UlmError
 from ulm_spec.model import Model
 from ulm_spec.packing import pack_weights
 from ulm_spec.text import MAX_QUERY_BYTES
-
 from ulm_z80 import kernels
-from ulm_z80.linker import Section
 from ulm_z80.kernels import COLS, ROWS, LayerPlan
+from ulm_z80.linker import Section
 from ulm_z80.source import Source, hex8, hex16
 
 ORIGIN = 0x0100

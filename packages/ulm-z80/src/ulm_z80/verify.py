@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from ulm_spec.model import Model
 from ulm_spec.plugins import ComRunner, MachineView, com_runner
 from ulm_spec.reference import generate
 from ulm_spec.text import normalize_query
-
 from ulm_z80.build import DEFAULT_TPA_BYTES, Build, build_program
 
 #: Generous T-state budget per generated character when running under a verifier.

@@ -20,6 +20,7 @@ from .output import listing_text, symbol_file_text
 
 MAX_PASSES = 40
 MAX_INCLUDE_DEPTH = 32
+MAX_LINE_LENGTH = 100_000  # characters; far beyond any real line, keeps bad input fast to reject
 ADDRESS_LIMIT = 0x10000
 
 DIRECTIVES = frozenset({"ORG", "EQU", "DB", "DEFB", "DEFM", "DM", "DW", "DEFW", "DS", "DEFS",
@@ -117,6 +118,8 @@ class _Parser:
     def parse_line(self, statement: Statement) -> str | None:
         """Fill in ``statement``; return an INCLUDE file name if the line is an INCLUDE."""
         text = statement.text
+        if len(text) > MAX_LINE_LENGTH:
+            raise LineError(f"line longer than {MAX_LINE_LENGTH} characters")
         if not text or text.isspace():
             return None
         tokens = tokenize(text)
@@ -350,6 +353,8 @@ class _Layout:
         self.values: dict[str, int] = {}
         self.strict = False
         self.changed = False
+        self.last_changed: Statement | None = None  # for the "does not settle" error
+        self.current: Statement | None = None
 
     def lookup(self, name: str) -> int:
         value = self.values.get(name)
@@ -361,6 +366,7 @@ class _Layout:
         if self.values.get(name) != value:
             self.values[name] = value
             self.changed = True
+            self.last_changed = self.current
 
     def evaluate(self, node: Node, pc: int) -> int:
         if isinstance(node, int):
@@ -381,7 +387,9 @@ class _Layout:
             if not self.changed:
                 break
         else:
-            raise AsmError(f"symbol values still change after {MAX_PASSES} passes", "<asm>", 0)
+            where = self.last_changed or self.statements[-1]
+            raise AsmError(f"symbol '{where.label}' still changes after {MAX_PASSES} passes "
+                           "(its address depends on itself)", where.file, where.line)
         self.strict = True
         memory = bytearray(ADDRESS_LIMIT)
         written = bytearray(ADDRESS_LIMIT)
@@ -406,6 +414,7 @@ class _Layout:
         origins: list[int] = []
         code_before_org = False
         for statement in self.statements:
+            self.current = statement
             try:
                 address = pc
                 if statement.label is not None and statement.kind != EQU:

@@ -1,0 +1,102 @@
+"""``ulm build`` / ``ulm bench`` as commands: the files they write, and one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ulm_spec.errors import UlmError
+from ulm_spec.fileformat import save
+from ulm_spec.model import EncoderParams, Model, random_model
+from ulm_spec.plugins import Command
+from ulm_z80.commands import BENCH, BUILD
+from ulm_z80.engine import Z80Engine
+
+
+def small_model() -> Model:
+    return random_model(np.random.default_rng(11), hidden=(12,), encoder=EncoderParams(max_output=3))
+
+
+def run_command(command: Command, argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    return command.run(parser.parse_args(argv))
+
+
+def parse_sym(text: str) -> dict[str, int]:
+    symbols = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[-1].lower().endswith("h"):
+            symbols[parts[0].rstrip(":")] = int(parts[-1][:-1], 16)
+    return symbols
+
+
+def test_build_writes_program_and_companions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model_path = tmp_path / "m.ulm"
+    save(small_model(), model_path)
+    out = tmp_path / "M.COM"
+    asm = tmp_path / "m.asm"
+    assert run_command(BUILD, [str(model_path), "-o", str(out), "--asm", str(asm), "--map", "--sym",
+                               "--lst", "--layout", "fast"]) == 0
+    program = out.read_bytes()
+    assert program[:1] == b"\x31"  # LD SP,nn: the first instruction of START
+    assert "LAYER_1" in asm.read_text()
+    assert "TPA" in (tmp_path / "M.map").read_text()
+    symbols = parse_sym((tmp_path / "M.sym").read_text())
+    for name in ("INPUT", "ACT_1", "ACT_2", "LOGITS", "PROBE_CHAR"):
+        assert name in symbols
+    assert symbols["LOGITS"] == symbols["ACT_2"]
+    assert (tmp_path / "M.lst").stat().st_size > 0
+    assert "layout fast" in capsys.readouterr().out
+    for tool, argv in (("pasmo", ["pasmo", "--bin", str(asm), str(tmp_path / "p.bin")]),
+                       ("z80asm", ["z80asm", "-o", str(tmp_path / "z.bin"), str(asm)])):
+        if shutil.which(tool) is None:
+            continue
+        subprocess.run(argv, check=True, capture_output=True)
+        assert (tmp_path / ("p.bin" if tool == "pasmo" else "z.bin")).read_bytes() == program
+
+
+def test_build_errors_are_ulm_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ulm"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(UlmError):
+        run_command(BUILD, [str(bad), "-o", str(tmp_path / "x.com")])
+    with pytest.raises(UlmError, match="no such model file"):
+        run_command(BUILD, [str(tmp_path / "missing.ulm"), "-o", str(tmp_path / "x.com")])
+    good = tmp_path / "m.ulm"
+    save(small_model(), good)
+    with pytest.raises(UlmError, match="TPA") as info:
+        run_command(BUILD, [str(good), "-o", str(tmp_path / "x.com"), "--tpa", "1K"])
+    assert "\n" not in str(info.value)
+
+
+def test_bench_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model_path = tmp_path / "m.ulm"
+    save(small_model(), model_path)
+    queries = tmp_path / "q.txt"
+    queries.write_text("is it alive\nhello\n")
+    assert run_command(BENCH, [str(model_path), "--json", "--queries", str(queries)]) == 0
+    reports = json.loads(capsys.readouterr().out)
+    assert [r["layout"] for r in reports] == ["packed", "fast", "auto"]
+    for report in reports:
+        assert report["answers_match_reference"]
+        assert report["characters"] >= 2
+        assert 0 < report["tstates_per_char_mean"] <= report["tstates_per_char_max"]
+        assert report["file_bytes"] < report["tpa_bytes_used"] <= 40960
+        assert len(report["layer_tstates_mean"]) == 2
+        assert all(t > 0 for t in report["layer_tstates_mean"])
+
+
+def test_engine_answers_like_reference() -> None:
+    from ulm_spec.reference import generate
+
+    model = small_model()
+    queries = [b"is it alive", b"", b"!bang", b"HELLO"]
+    assert Z80Engine().answer(model, queries) == [generate(model, q).text for q in queries]
