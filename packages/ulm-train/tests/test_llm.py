@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from ulm_spec.errors import UlmError
-
 from ulm_train.commands import DATA
 from ulm_train.data import read_files
 from ulm_train.llm import AnthropicBackend, Harvest, Http, OllamaBackend, clean_line, parse_answered
@@ -54,7 +53,7 @@ def server() -> Iterator[tuple[str, Recorder, Callable[[Callable[[str, Any], Any
     handler_box: list[Callable[[str, Any], Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = json.loads(self.rfile.read(length))
             recorder.requests.append((self.path, dict(self.headers), body))

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from ulm_spec.model import EncoderParams, Layer, Model, random_model
 from ulm_spec.reference import forward, forward_batch
-
 from ulm_train.model import QATNet, estimate_com_bytes, integer_forward, packed_weight_bytes, wrap16_
 
 SMALL = EncoderParams(query_buckets=8, context_buckets=8)

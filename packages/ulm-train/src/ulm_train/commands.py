@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ulm_spec.errors import UlmError
-
-from ulm_train.data import Dataset, DataError, Pair, balance, compute_stats, format_pairs, read_files
+from ulm_train.data import DataError, Dataset, Pair, balance, compute_stats, format_pairs, read_files
 
 _SHOWN_PROBLEMS = 10
 
@@ -95,7 +94,6 @@ class TrainCommand:
 
     def run(self, args: argparse.Namespace) -> int:
         from ulm_spec.fileformat import save
-
         from ulm_train.progress import epoch_reporter
         from ulm_train.train import TrainConfig, train
 
@@ -176,7 +174,6 @@ class EvalCommand:
 
     def run(self, args: argparse.Namespace) -> int:
         from ulm_spec.fileformat import load
-
         from ulm_train.evaluate import evaluate_model
         from ulm_train.llm import write_atomically
 

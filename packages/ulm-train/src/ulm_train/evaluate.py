@@ -11,7 +11,6 @@ import numpy as np
 
 from ulm_spec.model import Model
 from ulm_spec.reference import forward_batch, generate
-
 from ulm_train.data import Pair
 from ulm_train.model import integer_forward
 from ulm_train.samples import encode_pairs, exact_pairs

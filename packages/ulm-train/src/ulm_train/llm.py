@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ulm_spec.errors import UlmError
-
 from ulm_train.data import DataError, Pair, format_pairs, make_pair
 
 DEFAULT_OLLAMA_URL = "http://localhost:11434"
@@ -264,6 +263,10 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         raise UlmError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
+        # mkstemp creates the file readable by its owner only; give it the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)

@@ -53,11 +53,11 @@ class _RoundWeights(torch.autograd.Function):
     """Forward: round to the 2-bit grid {-2..1}; backward: identity (straight-through)."""
 
     @staticmethod
-    def forward(ctx: object, values: torch.Tensor) -> torch.Tensor:  # noqa: ARG004
+    def forward(ctx: object, values: torch.Tensor) -> torch.Tensor:
         return torch.clamp(torch.round(values), WEIGHT_MIN, WEIGHT_MAX)
 
     @staticmethod
-    def backward(ctx: object, grad: torch.Tensor) -> torch.Tensor:  # noqa: ARG004
+    def backward(ctx: object, grad: torch.Tensor) -> torch.Tensor:
         return grad
 
 
@@ -65,11 +65,11 @@ class _RoundBias(torch.autograd.Function):
     """Forward: round to int16; backward: identity."""
 
     @staticmethod
-    def forward(ctx: object, values: torch.Tensor) -> torch.Tensor:  # noqa: ARG004
+    def forward(ctx: object, values: torch.Tensor) -> torch.Tensor:
         return torch.clamp(torch.round(values), INT16_MIN, INT16_MAX)
 
     @staticmethod
-    def backward(ctx: object, grad: torch.Tensor) -> torch.Tensor:  # noqa: ARG004
+    def backward(ctx: object, grad: torch.Tensor) -> torch.Tensor:
         return grad
 
 
@@ -131,7 +131,7 @@ class QATNet(nn.Module):
     def n_layers(self) -> int:
         return len(self.weights)
 
-    def forward(self, x: torch.Tensor, alpha: float = 1.0) -> Pass:  # type: ignore[override]
+    def forward(self, x: torch.Tensor, alpha: float = 1.0) -> Pass:
         """Run the network on a batch ``[N, inputs]`` at quantisation level ``alpha`` (0..1)."""
         divisor = float(2**self.shift)
         accumulators: list[torch.Tensor] = []

@@ -21,7 +21,6 @@ import numpy.typing as npt
 
 from ulm_spec.hashing import context_buckets, query_buckets
 from ulm_spec.model import EncoderParams
-
 from ulm_train.data import Pair
 
 #: Target of a sample whose character the model's charset cannot produce (never counted right).

@@ -37,7 +37,6 @@ from torch import nn
 from ulm_spec.errors import UlmError
 from ulm_spec.model import EncoderParams, Model
 from ulm_spec.text import derive_charset
-
 from ulm_train.data import Pair
 from ulm_train.model import QATNet, estimate_com_bytes
 from ulm_train.samples import UNREACHABLE, Samples, encode_pairs, exact_pairs
@@ -228,7 +227,7 @@ def evaluate(
 def _sparsity_masks(net: QATNet, fraction: float) -> list[torch.Tensor]:
     """Masks keeping all but the ``fraction`` smallest shadow weights (by magnitude, whole net)."""
     magnitudes = torch.cat([w.detach().abs().flatten() for w in net.weights])
-    k = int(fraction * magnitudes.numel())
+    k = math.ceil(fraction * magnitudes.numel())
     if k <= 0:
         return [torch.ones_like(w) for w in net.weights]
     threshold = torch.kthvalue(magnitudes, k).values
@@ -321,6 +320,7 @@ def _train(
     base_lrs = [group["lr"] for group in optimizer.param_groups]
     shuffle = torch.Generator().manual_seed(config.seed)
     masks: list[torch.Tensor] | None = None
+    masks_final = False
     inputs, targets = _tensors(train_samples)
     reachable = targets != UNREACHABLE
     inputs, targets = inputs[reachable], targets[reachable]
@@ -352,6 +352,7 @@ def _train(
         optimizer.load_state_dict(state["optimizer"])
         shuffle.set_state(state["shuffle"])
         masks = state["masks"] or None
+        masks_final = bool(state["masks_final"])
         start_epoch = int(state["epoch"]) + 1
         best_state = state["best_state"]
         best_key = (float(state["best_key"][0]), float(state["best_key"][1]))
@@ -374,6 +375,7 @@ def _train(
                 "optimizer": optimizer.state_dict(),
                 "shuffle": shuffle.get_state(),
                 "masks": masks or [],
+                "masks_final": masks_final,
                 "best_state": best_state,
                 "best_key": list(best_key),
                 "best_epoch": best_epoch,
@@ -397,9 +399,10 @@ def _train(
                 # Gradual magnitude pruning: the zero fraction follows the quantisation ramp with a
                 # cubic ease-out, and the mask is frozen for the refinement phase.
                 ramp_done = min(1.0, alpha_at(config, epoch - 1) if config.ramp > 0 else 1.0)
-                if ramp_done < 1.0 or masks is None:
+                if not masks_final:
                     target = config.sparsity * (1.0 - (1.0 - ramp_done) ** 3)
                     masks = _sparsity_masks(net, target)
+                    masks_final = ramp_done >= 1.0
             for step in range(steps_per_epoch):
                 progress = epoch - 1 + step / steps_per_epoch
                 alpha = alpha_at(config, progress)
@@ -429,7 +432,9 @@ def _train(
                 (val_metrics.int_char if val_metrics else train_metrics.int_char),
                 train_metrics.int_char,
             )
-            if key > best_key:
+            # With a sparsity target only fully pruned epochs count: the target is a constraint.
+            eligible = config.sparsity == 0 or masks_final
+            if eligible and key > best_key:
                 best_key, best_epoch = key, epoch
                 best_state = copy.deepcopy(net.state_dict())
                 best_train, best_val = train_metrics, val_metrics
@@ -450,8 +455,10 @@ def _train(
             if config.stop_at > 0 and alpha >= 1.0 and train_metrics.int_char >= config.stop_at:
                 break
     except KeyboardInterrupt:
+        # The checkpoint on disk is the one written after the last finished epoch; the state in
+        # memory may be half an epoch further and is not saved, so --resume repeats exactly the
+        # interrupted epoch and ends where an uninterrupted run would.
         interrupted = True
-        save_checkpoint(epoch - 1)
 
     if best_state is None:
         raise UlmError("training stopped before the first epoch finished; nothing to export")

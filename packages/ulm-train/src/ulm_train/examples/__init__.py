@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ulm_spec.errors import UlmError
-
 from ulm_train.data import format_pairs
 from ulm_train.examples import chat, guess
 from ulm_train.examples.common import Split

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 
 from ulm_spec.text import normalize_query
-
 from ulm_train.data import make_pair
 from ulm_train.examples.common import Phrasing, Split, VariantPlan, build_split
 

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ulm_spec.text import normalize_query
-
 from ulm_train.data import Pair, make_pair
 
 #: Neighbouring keys on a QWERTY keyboard, for substitution typos.
