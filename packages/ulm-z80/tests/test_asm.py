@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from ulm_spec.errors import UlmError
 
+from ulm_spec.errors import UlmError
 from ulm_z80.asm import AsmError, assemble, assemble_file
 from ulm_z80.asm.opcodes import TABLE
 

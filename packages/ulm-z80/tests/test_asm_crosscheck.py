@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
 from asm_fixtures.external import assemble_with, needs_pasmo, needs_z80asm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -187,7 +186,7 @@ def arithmetic_chains(draw: st.DrawFn) -> tuple[str, int]:
     """``a + b * c - d ...`` without parentheses, then ``& 65535``: the precedences both share."""
     terms = draw(st.lists(st.integers(0, 400), min_size=2, max_size=8))
     ops = draw(st.lists(st.sampled_from(["+", "-", "*"]), min_size=len(terms) - 1, max_size=len(terms) - 1))
-    text = str(terms[0]) + "".join(f" {op} {term}" for op, term in zip(ops, terms[1:]))
+    text = str(terms[0]) + "".join(f" {op} {term}" for op, term in zip(ops, terms[1:], strict=True))
     value = eval(text) & 0xFFFF  # Python's + - * precedence is the usual one
     return f"{text} & 65535", value
 

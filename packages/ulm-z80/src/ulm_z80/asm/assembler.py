@@ -9,6 +9,7 @@ changes; a last, strict pass evaluates everything and emits the bytes.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,9 @@ ADDRESS_LIMIT = 0x10000
 DIRECTIVES = frozenset({"ORG", "EQU", "DB", "DEFB", "DEFM", "DM", "DW", "DEFW", "DS", "DEFS",
                         "ALIGN", "INCLUDE", "END"})
 _MNEMONIC_ALIASES = {"SLI": "SLL"}
+# Fast path for the bulk of a generated program (weights): an unlabelled DB of decimal numbers.
+_PLAIN_DB_RE = re.compile(r"[ \t]+(?:DB|DEFB)[ \t]+([0-9]+(?:[ \t]*,[ \t]*[0-9]+)*)[ \t]*(?:;.*)?", re.I)
+_NUMBER_RE = re.compile(r"[0-9]+")
 _INDEX_REGISTERS = ("IX", "IY")
 
 # Statement kinds.
@@ -122,6 +126,12 @@ class _Parser:
             raise LineError(f"line longer than {MAX_LINE_LENGTH} characters")
         if not text or text.isspace():
             return None
+        plain = _PLAIN_DB_RE.fullmatch(text)
+        if plain is not None:
+            values = [int(number) for number in _NUMBER_RE.findall(plain.group(1))]
+            if max(values) <= 255:
+                statement.kind, statement.data, statement.size = BYTES, bytes(values), len(values)
+                return None
         tokens = tokenize(text)
         if not tokens:
             return None
