@@ -190,8 +190,13 @@ def test_symbol_file_format_sorted_by_value_then_name() -> None:
         (" RST 9", 1, "RST target 9"),
         (" IM 3", 1, "interrupt mode 3"),
         (" OUT (C),1", 1, "only 0 is allowed here"),
-        (" LD (BC),B", 1, "'LD' cannot take (BC),B"),
-        (" LD IXH,IYL", 1, "'LD' cannot take IXH,IYL"),
+        (" LD (BC),B", 1, "'LD' cannot take '(BC),B'"),
+        (" ld ixh,iyl ; no", 1, "'LD' cannot take 'ixh,iyl'"),
+        (" LD q,1", 1, "'LD' cannot take 'q,1'"),
+        (" EXX A", 1, "'EXX' cannot take 'A'"),
+        (" RST ; x", 1, "'RST' cannot take no operands"),
+        (" DB 1,2,256", 1, "value 256 does not fit in a byte"),
+        (" DB 1,2,12x", 1, "invalid number '12x'"),
         (" LD IXH,(IX+1)", 1, "'LD' cannot take"),
         (" FOO A", 1, "unknown instruction 'FOO'"),
         ("B: NOP", 1, "'B' is a register or condition name"),
@@ -229,6 +234,10 @@ def test_error_in_included_file_names_that_file(tmp_path: Path) -> None:
 def test_missing_file_is_an_asm_error(tmp_path: Path) -> None:
     with pytest.raises(AsmError, match="cannot read"):
         assemble_file(tmp_path / "absent.asm")
+
+
+def test_plain_data_lines_in_any_number_format() -> None:
+    assert code(" DB 1, 0FFh,10b ,7 ; comment\n defb 0x10,$20,%11") == bytes([1, 255, 2, 7, 16, 32, 3])
 
 
 def test_bytes_input_is_latin1() -> None:

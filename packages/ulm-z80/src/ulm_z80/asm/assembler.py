@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import AsmError
 from .expressions import Node, Unresolved, evaluate, parse_expression
-from .lexer import LineError, Token, tokenize
+from .lexer import LineError, Token, parse_number, tokenize
 from .opcodes import CONDITION_NAMES, MNEMONICS, REGISTERS, TABLE, Template, template_size
 from .output import listing_text, symbol_file_text
 
@@ -27,9 +27,11 @@ ADDRESS_LIMIT = 0x10000
 DIRECTIVES = frozenset({"ORG", "EQU", "DB", "DEFB", "DEFM", "DM", "DW", "DEFW", "DS", "DEFS",
                         "ALIGN", "INCLUDE", "END"})
 _MNEMONIC_ALIASES = {"SLI": "SLL"}
-# Fast path for the bulk of a generated program (weights): an unlabelled DB of decimal numbers.
-_PLAIN_DB_RE = re.compile(r"[ \t]+(?:DB|DEFB)[ \t]+([0-9]+(?:[ \t]*,[ \t]*[0-9]+)*)[ \t]*(?:;.*)?", re.I)
-_NUMBER_RE = re.compile(r"[0-9]+")
+# Fast path for the bulk of a generated program (weights): an unlabelled DB of plain numbers.
+_PLAIN_DB_RE = re.compile(
+    r"[ \t]+(?:DB|DEFB)[ \t]+([0-9][0-9A-Za-z]*(?:[ \t]*,[ \t]*[0-9][0-9A-Za-z]*)*)[ \t]*(?:;.*)?", re.I
+)
+_NUMBER_RE = re.compile(r"[0-9][0-9A-Za-z]*")
 _INDEX_REGISTERS = ("IX", "IY")
 
 # Statement kinds.
@@ -128,8 +130,13 @@ class _Parser:
             return None
         plain = _PLAIN_DB_RE.fullmatch(text)
         if plain is not None:
-            values = [int(number) for number in _NUMBER_RE.findall(plain.group(1))]
-            if max(values) <= 255:
+            # Anything unusual (a bad number, a value out of range) takes the general path,
+            # which reports it.
+            try:
+                values = [parse_number(number) for number in _NUMBER_RE.findall(plain.group(1))]
+            except LineError:
+                values = [-1]
+            if 0 <= min(values) and max(values) <= 255:
                 statement.kind, statement.data, statement.size = BYTES, bytes(values), len(values)
                 return None
         tokens = tokenize(text)
@@ -228,6 +235,7 @@ class _Parser:
             statement.size = sum(width for width, _ in items)
 
     def instruction(self, statement: Statement, mnemonic: str, arguments: list[list[Token]]) -> None:
+        """Pick the opcode template for ``mnemonic`` with these operands."""
         if mnemonic not in MNEMONICS:
             raise LineError(f"unknown instruction '{mnemonic}'")
         shapes: list[str] = []
@@ -242,8 +250,7 @@ class _Parser:
             shapes = [f"{s[:-1]}+*)" if s in ("(IX)", "(IY)") else s for s in shapes]
             template = TABLE.get((mnemonic, tuple(shapes)))
         if template is None:
-            written = ",".join(shapes) if shapes else "no operands"
-            raise LineError(f"'{mnemonic}' cannot take {written}")
+            raise LineError(f"'{mnemonic}' cannot take {_operands_as_written(statement.text, mnemonic)}")
         statement.kind, statement.template, statement.operands = INSTRUCTION, template, operands
         statement.size = template_size(template)
 
@@ -270,6 +277,13 @@ class _Parser:
                     raise LineError(f"'({inner[0].value})' is not an addressing mode")
             return "(*)", self.expression(inner)
         return "*", self.expression(tokens)
+
+
+def _operands_as_written(text: str, mnemonic: str) -> str:
+    """The operand text of an instruction line, for error messages."""
+    found = re.search(rf"\b{mnemonic}\b(.*)", text.split(";")[0], re.I)
+    operands = found.group(1).strip() if found else ""
+    return f"'{operands}'" if operands else "no operands"
 
 
 def _matching_paren(tokens: list[Token], start: int) -> int:
