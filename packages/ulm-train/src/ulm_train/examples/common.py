@@ -96,6 +96,7 @@ def build_split(phrasings: Iterable[Phrasing], plan: VariantPlan, seed: int, pro
     answer_of: dict[bytes, str] = {}
     split = Split()
     train_texts: set[bytes] = set()
+    held_texts: set[bytes] = set()
 
     def add(target: list[Pair], text: str, answer: str, group: str) -> bool:
         key = normalize_query(text)
@@ -104,11 +105,10 @@ def build_split(phrasings: Iterable[Phrasing], plan: VariantPlan, seed: int, pro
         known = answer_of.get(key)
         if known is not None and known != answer:
             return False
-        if target is split.heldout and key in train_texts:
+        if target is split.heldout and (key in train_texts or key in held_texts):
             return False
         answer_of[key] = answer
-        if target is split.train:
-            train_texts.add(key)
+        (train_texts if target is split.train else held_texts).add(key)
         target.append(make_pair(text, answer, f"<{group}>"))
         return True
 
