@@ -170,6 +170,9 @@ def test_errors_in_a_section_name_the_section_and_its_line() -> None:
         ([Section("a", "bss", bss_labels=[("x", 1), ("x", 1)])], "defined twice"),
         ([Section("a", "stack", size=4, bss_labels=[("x", 1)])], "no bss_labels"),
         ([Section("a", "heap", " NOP")], "unknown kind"),  # type: ignore[arg-type]
+        ([Section("a", "code", " NOP\n  org 200h")], "section 'a' line 2: ORG is not allowed"),
+        ([Section("a", "code", "x: END")], "END is not allowed"),
+        ([Section("a", "code", 'here INCLUDE "x.asm"')], "INCLUDE is not allowed"),
     ],
 )
 def test_bad_sections(sections: list[Section], message: str) -> None:

@@ -39,6 +39,8 @@ CPM_ORIGIN = 0x0100
 DEFAULT_TPA_TOP = 0xA0FF  # last usable byte: 40,960 bytes from 0100h
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Directives that would break the one-file layout: the linker places sections itself.
+_FORBIDDEN_RE = re.compile(r"^(?:[A-Za-z_.?@][\w.?@]*:?)?[ \t]+(ORG|END|INCLUDE)\b", re.I)
 LINKED_FILENAME = "<linked>"
 
 
@@ -174,6 +176,11 @@ def _check_sections(sections: Sequence[Section]) -> None:
         if section.in_file:
             if section.size is not None or section.bss_labels:
                 raise LinkError(f"{where}: a {section.kind} section has source text, not a size")
+            for number, line in enumerate(section.source.split("\n"), start=1):
+                found = _FORBIDDEN_RE.match(line)
+                if found:
+                    raise LinkError(f"{where} line {number}: {found.group(1).upper()} is not allowed "
+                                    "in a section (the linker places sections)")
             continue
         if section.source.strip():
             raise LinkError(f"{where}: a {section.kind} section has a size, not source text")
