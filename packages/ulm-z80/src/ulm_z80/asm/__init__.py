@@ -11,7 +11,8 @@ API::
     Assembly.symbol_sources: dict[str, tuple[str, int]]   # (file, line) of each definition
     Assembly.constants: frozenset[str]                     # symbols defined with EQU
     Assembly.listing() -> str       # the .lst file
-    Assembly.symbol_file() -> str   # the .sym file: "NAME 0123h" lines, by value then name
+    Assembly.symbol_file() -> str   # the .sym file: "NAME 0123h" lines (4 hex digits, value
+                                    # modulo 10000h), sorted by value then name
     AsmError(UlmError)              # .file, .line, .message; str() is "file:line: message"
 
 Every input ends in an :class:`Assembly` or an :class:`AsmError` (bytes are read as latin-1).
