@@ -10,13 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from models import make_weight, queries, small_models
 
+from ulm_spec.errors import UlmError
 from ulm_spec.model import EncoderParams, Layer, Model
 from ulm_spec.plugins import ComRunner
 from ulm_spec.reference import generate
-from ulm_z80.build import build_program
+from ulm_z80.build import DEFAULT_TPA_BYTES, build_program, weight_bytes
+from ulm_z80.kernels import lists_eligible
+from ulm_z80.linker import TPABudgetError
 from ulm_z80.verify import check_build, run_queries
 
-SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _check(model: Model, layout: str, runner: ComRunner, qs: list[bytes | str]) -> None:
@@ -25,7 +28,7 @@ def _check(model: Model, layout: str, runner: ComRunner, qs: list[bytes | str]) 
     assert not mismatches, "\n".join(str(m)[:400] for m in mismatches[:5])
 
 
-@pytest.mark.parametrize("layout", ["packed", "fast"])
+@pytest.mark.parametrize("layout", ["packed", "cols", "lists", "flat:lists", "fast"])
 @SETTINGS
 @given(model=small_models(), qs=st.lists(queries, min_size=1, max_size=3))
 def test_random_models_match_reference(layout: str, model: Model, qs: list[bytes | str],
@@ -44,12 +47,28 @@ def _wide_model(width: int, pattern: str, bias: int) -> Model:
     return Model(tuple(layers), b"NOY", encoder)
 
 
-@pytest.mark.parametrize("layout", ["packed", "fast"])
-@pytest.mark.parametrize(("width", "pattern", "bias"), [(256, "random", -300), (255, "minus2", 32000),
+@pytest.mark.parametrize("layout", ["packed", "cols", "lists", "flat:cols"])
+@pytest.mark.parametrize(("width", "pattern", "bias"), [(256, "sparse", -300), (255, "minus2", 32000),
                                                          (249, "plus1", -32768)])
 def test_full_width_layers(layout: str, width: int, pattern: str, bias: int, runner: ComRunner) -> None:
     """256 neurons (the neuron index wraps in one register) and accumulators that wrap."""
-    _check(_wide_model(width, pattern, bias), layout, runner, ["is it alive", "HELLO WORLD " * 12])
+    model = _wide_model(width, pattern, bias)
+    if "lists" in layout and not all(lists_eligible(layer.weight) for layer in model.layers):
+        with pytest.raises(UlmError, match="over 255 weights"):
+            build_program(model, layout)
+        return
+    if "lists" in layout and weight_bytes(model, ["lists"] * 2) > DEFAULT_TPA_BYTES:
+        with pytest.raises(TPABudgetError, match="weights alone"):
+            build_program(model, layout)
+        return
+    _check(model, layout, runner, ["is it alive", "HELLO WORLD " * 12])
+
+
+def test_too_large_for_the_tpa_is_a_budget_error() -> None:
+    with pytest.raises(TPABudgetError, match="weights alone"):
+        build_program(_wide_model(256, "random", 0), "lists")
+    with pytest.raises(TPABudgetError):
+        build_program(_wide_model(256, "random", 0), "packed", tpa_bytes=8192)
 
 
 def test_probe_reads_are_not_vacuous(runner: ComRunner) -> None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from ulm_spec.errors import UlmError
 from ulm_spec.model import Model
 from ulm_z80.generator import check_model_fits_z80, generate_sections
-from ulm_z80.kernels import COLS, ROWS
+from ulm_z80.kernels import COLS, KERNELS, LISTS, ROWS, column_bytes, lists_bytes, lists_eligible
+from ulm_z80.layout import Choice, ranked_choices
 from ulm_z80.linker import CPM_ORIGIN, LinkedProgram, TPABudgetError, link
 
 #: A 48K CP/M 2.2 machine leaves 0100h-A0FFh to programs.
@@ -26,6 +27,8 @@ class Build:
     kernels: tuple[str, ...]
     """The kernel of each layer (``rows`` or ``cols``)."""
     linked: LinkedProgram
+    hoisted: bool = True
+    """Whether layer 1's query half is computed once per query (cols/lists layer 1 only)."""
 
     @property
     def binary(self) -> bytes:
@@ -52,51 +55,88 @@ class Build:
         """What was built: ``packed``, ``fast`` or the per-layer mix, e.g. ``cols,cols,cols,rows``."""
         if all(k == ROWS for k in self.kernels):
             return "packed"
-        if all(k == COLS for k in self.kernels):
-            return "fast"
-        return ",".join(self.kernels)
+        return ("" if self.hoisted else "flat:") + ",".join(self.kernels)
 
 
-def candidate_kernels(n_layers: int, layout: str) -> list[tuple[str, ...]]:
+def candidate_kernels(model: Model, layout: str, tpa_bytes: int) -> list[Choice]:
     """The kernel choices to try, fastest first.
 
-    ``fast`` puts every layer on the cols kernel; ``packed`` every layer on rows. ``auto`` tries
-    all-cols first, then moves layers to the (smaller, slower) rows kernel from the last layer
-    backwards — the last layers are the narrowest, so they cost least time per byte saved — and
-    ends with all-rows.
+    ``packed``: every layer on the rows kernel (the spec's packed rows: smallest file).
+    ``fast``: per layer the cols or lists kernel, fastest estimated combination that fits.
+    ``auto``: like ``fast`` but rows is allowed too, and all-rows is the last resort.
+    A comma-separated list (``lists,cols,cols,rows``) fixes each layer's kernel; a leading
+    ``flat:`` turns off the hoisting of layer 1's query half (``flat:lists,cols,rows``).
     """
+    hoist = not layout.startswith("flat:")
+    layout = layout.removeprefix("flat:")
+    n_layers = len(model.layers)
+    if "," in layout or layout in KERNELS:
+        kernels = tuple(k.strip() for k in layout.split(","))
+        if len(kernels) == 1:
+            kernels = kernels * n_layers
+        unknown = [k for k in kernels if k not in KERNELS]
+        if unknown or len(kernels) != n_layers:
+            raise UlmError(
+                f"layout {layout!r}: expected {n_layers} kernels from {', '.join(KERNELS)}, comma-separated"
+            )
+        for index, kernel in enumerate(kernels):
+            if kernel == LISTS and not lists_eligible(model.layers[index].weight):
+                raise UlmError(f"layout {layout!r}: layer {index + 1} has a column with over 255 weights of one sign")
+        return [Choice(kernels, hoist)]
     if layout == "packed":
-        return [(ROWS,) * n_layers]
+        return [Choice((ROWS,) * n_layers)]
     if layout == "fast":
-        return [(COLS,) * n_layers]
+        return ranked_choices(model, (COLS, LISTS), tpa_bytes)
     if layout != "auto":
         raise UlmError(f"unknown layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
-    return [(COLS,) * k + (ROWS,) * (n_layers - k) for k in range(n_layers, -1, -1)]
+    ranked = ranked_choices(model, (ROWS, COLS, LISTS), tpa_bytes)
+    if Choice((ROWS,) * n_layers) not in ranked:
+        ranked.append(Choice((ROWS,) * n_layers))
+    return ranked
 
 
-def link_program(model: Model, kernels: Sequence[str], tpa_bytes: int) -> LinkedProgram:
+def weight_bytes(model: Model, kernels: Sequence[str]) -> int:
+    """Exact size of the weight data with the given kernels."""
+    total = 0
+    for layer, kernel in zip(model.layers, kernels, strict=True):
+        if kernel == LISTS:
+            total += lists_bytes(layer.weight)
+        elif kernel == COLS:
+            total += layer.n_in * column_bytes(layer.n_out)
+        else:
+            total += layer.n_out * ((layer.n_in + 3) // 4)
+    return total
+
+
+def link_program(model: Model, kernels: Sequence[str], tpa_bytes: int, hoist: bool = True) -> LinkedProgram:
     """Generate and link with the given kernels (raises TPABudgetError when it does not fit)."""
     tpa_top = CPM_ORIGIN + tpa_bytes - 1
     if not CPM_ORIGIN <= tpa_top <= 0xFFFF:
         raise UlmError(f"TPA size {tpa_bytes} is out of range (1..{0x10000 - CPM_ORIGIN})")
+    data = weight_bytes(model, kernels)
+    if data > tpa_bytes:
+        raise TPABudgetError(
+            f"the weights alone need {data} bytes with kernels {','.join(kernels)}; the TPA holds {tpa_bytes}"
+        )
     # First link: only to learn where the file ends (buffers do not change code size) ...
-    first = link(generate_sections(model, kernels), CPM_ORIGIN, 0xFFFF)
+    first = link(generate_sections(model, kernels, None, hoist), CPM_ORIGIN, 0xFFFF)
     file_end = first.symbols["__file_end"]
     # ... so the buffers can be ordered to fill the gap before the page-aligned accumulators.
-    return link(generate_sections(model, kernels, file_end), CPM_ORIGIN, tpa_top)
+    return link(generate_sections(model, kernels, file_end, hoist), CPM_ORIGIN, tpa_top)
 
 
 def build_program(model: Model, layout: str = "auto", tpa_bytes: int = DEFAULT_TPA_BYTES) -> Build:
     """Build ``model`` with ``layout`` (``auto``, ``packed`` or ``fast``) within ``tpa_bytes``."""
     check_model_fits_z80(model)
-    candidates = candidate_kernels(len(model.layers), layout)
+    candidates = candidate_kernels(model, layout, tpa_bytes)
     failures: list[TPABudgetError] = []
-    for kernels in candidates:
+    for choice in candidates:
         try:
-            linked = link_program(model, kernels, tpa_bytes)
+            linked = link_program(model, choice.kernels, tpa_bytes, choice.hoist)
         except TPABudgetError as exc:
             failures.append(exc)
             continue
-        return Build(model, layout, kernels, linked)
-    smallest = failures[-1]
-    raise TPABudgetError(f"layout {layout}: {smallest}")
+        return Build(model, layout, choice.kernels, linked, choice.hoist)
+    if not failures:
+        raise UlmError(f"layout {layout}: no kernel combination applies to this model")
+    raise TPABudgetError(f"layout {layout}: {failures[-1]}")

@@ -17,14 +17,16 @@ from ulm_spec.model import Model
 from ulm_spec.packing import pack_weights
 from ulm_spec.text import MAX_QUERY_BYTES
 from ulm_z80 import kernels
-from ulm_z80.kernels import COLS, ROWS, LayerPlan
+from ulm_z80.kernels import COLS, LISTS, ROWS, LayerPlan
 from ulm_z80.linker import Section
 from ulm_z80.source import Source, hex8, hex16
 
 ORIGIN = 0x0100
 BDOS = 0x0005
 COMMAND_TAIL = 0x0080
-STACK_BYTES = 64
+#: Our own call depth is under 30 bytes (the BDOS switches to its own stack); the rest is
+#: room for an interrupt handler of the host system.
+STACK_BYTES = 48
 #: BDOS function 10 buffer: max, count, then the characters.
 LINE_MAX = MAX_QUERY_BYTES
 
@@ -43,7 +45,7 @@ class BssItem:
         return sum(size for _, size in self.labels)
 
 
-def layer_plans(model: Model, layer_kernels: Sequence[str]) -> list[LayerPlan]:
+def layer_plans(model: Model, layer_kernels: Sequence[str], hoist: bool = True) -> list[LayerPlan]:
     plans = []
     for index, (layer, kernel) in enumerate(zip(model.layers, layer_kernels, strict=True), start=1):
         plans.append(
@@ -58,15 +60,31 @@ def layer_plans(model: Model, layer_kernels: Sequence[str]) -> list[LayerPlan]:
                 output_label=f"ACT_{index}",
                 weight_label=f"W_{index}",
                 bias_label=f"B_{index}",
-                query_inputs=model.encoder.query_buckets if index == 1 and kernel == COLS else 0,
+                query_inputs=model.encoder.query_buckets if index == 1 and kernel != ROWS and hoist else 0,
+                context_offset=_context_offset(model, kernel) if index == 1 else 0,
             )
         )
     return plans
 
 
-def bss_items(model: Model, layer_kernels: Sequence[str]) -> list[BssItem]:
+def _context_offset(model: Model, kernel: str) -> int:
+    """Bytes of layer 1's weight data before the first context column (cols and lists)."""
+    first = model.encoder.query_buckets
+    layer = model.layers[0]
+    if kernel == COLS:
+        return first * kernels.column_bytes(layer.n_out)
+    if kernel == LISTS:
+        return kernels.lists_bytes(layer.weight[:, :first])
+    return 0
+
+
+def uses_accumulator_pages(layer_kernels: Sequence[str]) -> bool:
+    return any(kernel != ROWS for kernel in layer_kernels)
+
+
+def bss_items(model: Model, layer_kernels: Sequence[str], hoist: bool = True) -> list[BssItem]:
     """Every run-time buffer the program needs (not yet in memory order)."""
-    any_cols = COLS in layer_kernels
+    any_cols = uses_accumulator_pages(layer_kernels)
     items: list[BssItem] = []
     if any_cols:
         items.append(BssItem("acc", (("ACC_LO", 256), ("ACC_HI", 256)),
@@ -74,7 +92,7 @@ def bss_items(model: Model, layer_kernels: Sequence[str]) -> list[BssItem]:
     else:
         items.append(BssItem("linebuf", (("LINEBUF", LINE_MAX + 2),), "BDOS 10 line buffer"))
         items.append(BssItem("query", (("QUERY", LINE_MAX + 2),), "normalised, padded query"))
-    if layer_kernels[0] == COLS:
+    if layer_kernels[0] != ROWS and hoist:
         n1 = model.layers[0].n_out
         items.append(BssItem("qacc", (("QACC_LO", n1), ("QACC_HI", n1)),
                              "layer 1 query-half accumulators"))
@@ -459,8 +477,10 @@ def _emit_forward(src: Source, plans: Sequence[LayerPlan], any_cols: bool) -> No
     src.op("RET")
     if any(p.kernel == ROWS for p in plans):
         kernels.emit_rows_shared(src)
-    if any_cols:
+    if any(p.kernel == COLS for p in plans):
         kernels.emit_cols_shared(src)
+    if any(p.kernel == LISTS for p in plans):
+        kernels.emit_lists_shared(src)
     for plan in plans:
         if plan.kernel == ROWS:
             kernels.emit_rows_layer(src, plan)
@@ -532,6 +552,19 @@ def _data_sections(model: Model, plans: Sequence[LayerPlan]) -> list[Section]:
             )
             w.label(plan.weight_label)
             w.db(pack_weights(layer.weight))
+        elif plan.kernel == LISTS:
+            ro.banner(f"Layer {plan.index} biases: low bytes, then high bytes")
+            ro.label(f"{plan.bias_label}_LO")
+            ro.db([v & 0xFF for v in words])
+            ro.label(f"{plan.bias_label}_HI")
+            ro.db([v >> 8 for v in words])
+            w.banner(
+                f"Layer {plan.index} weights: {plan.n_in} neuron lists (plus, then minus)",
+                "per input: plus count, minus count, plus neurons, minus neurons (-2 listed twice),",
+                "a pad byte to an even length",
+            )
+            w.label(plan.weight_label)
+            w.db(kernels.encode_lists(layer.weight))
         else:
             ro.banner(f"Layer {plan.index} biases: low bytes, then high bytes")
             ro.label(f"{plan.bias_label}_LO")
@@ -560,20 +593,22 @@ def check_model_fits_z80(model: Model) -> None:
 
 
 def generate_sections(
-    model: Model, layer_kernels: Sequence[str], file_end: int | None = None
+    model: Model, layer_kernels: Sequence[str], file_end: int | None = None, hoist: bool = True
 ) -> list[Section]:
     """The program as linker sections: code, rodata, weights, then the run-time buffers.
 
     ``file_end`` (known after a first link) lets :func:`order_bss` fill the alignment gap.
+    ``hoist``: with a cols/lists layer 1, compute its query half once per query (needs 4 bytes
+    per layer-1 neuron of memory) instead of for every character.
     """
     for kernel in layer_kernels:
         if kernel not in kernels.KERNELS:
             raise UlmError(f"unknown kernel {kernel!r}; expected one of {', '.join(kernels.KERNELS)}")
     if len(layer_kernels) != len(model.layers):
         raise UlmError(f"{len(layer_kernels)} kernels given for {len(model.layers)} layers")
-    plans = layer_plans(model, layer_kernels)
-    any_cols = COLS in layer_kernels
-    hoisted = layer_kernels[0] == COLS
+    plans = layer_plans(model, layer_kernels, hoist)
+    any_cols = uses_accumulator_pages(layer_kernels)
+    hoisted = layer_kernels[0] != ROWS and hoist
     src = Source()
     _emit_header(src, model, layer_kernels)
     src.banner("Aliases of run-time buffers")
@@ -587,7 +622,7 @@ def generate_sections(
     _emit_forward(src, plans, any_cols)
     _emit_argmax(src)
     sections = [Section("code", "code", src.text()), *_data_sections(model, plans)]
-    items = bss_items(model, layer_kernels)
+    items = bss_items(model, layer_kernels, hoist)
     if file_end is not None:
         items = order_bss(items, file_end)
     for item in items:

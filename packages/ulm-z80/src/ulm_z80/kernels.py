@@ -34,7 +34,6 @@ from ulm_z80.source import Source, hex8, hex16
 
 ROWS = "rows"
 COLS = "cols"
-KERNELS = (ROWS, COLS)
 
 #: Column code of each weight -2, -1, 0, +1 (index w + 2) for the ``cols`` kernel.
 COLUMN_CODE = (0b11, 0b10, 0b00, 0b01)
@@ -76,7 +75,8 @@ class LayerPlan:
     output_label: str  # int16 activation buffer of this layer
     weight_label: str
     bias_label: str
-    query_inputs: int = 0  # layer 1 with ``cols``: inputs [0, query_inputs) are hoisted
+    query_inputs: int = 0  # layer 1 with ``cols``/``lists``: inputs [0, query_inputs) are hoisted
+    context_offset: int = 0  # bytes from the weights to the first context column (hoisted layer 1)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -327,8 +327,12 @@ def emit_cols_shared(src: Source) -> None:
     src.op("RET")
 
 
+def _inputs_routine(plan: LayerPlan) -> str:
+    return "LIST_INPUTS" if plan.kernel == LISTS else "COL_INPUTS"
+
+
 def _emit_cols_setup(src: Source, plan: LayerPlan, lo: str, hi: str) -> None:
-    """Accumulators <- (lo, hi) arrays; patch COL_END and COL_STRIDE for this layer."""
+    """Accumulators <- (lo, hi) arrays; for cols, patch COL_END and COL_STRIDE for this layer."""
     src.op(f"LD HL,{lo}")
     src.op("LD DE,ACC_LO")
     src.op(f"LD BC,{plan.n_out}")
@@ -337,6 +341,8 @@ def _emit_cols_setup(src: Source, plan: LayerPlan, lo: str, hi: str) -> None:
     src.op("LD DE,ACC_HI")
     src.op(f"LD BC,{plan.n_out}")
     src.op("LDIR", "high bytes")
+    if plan.kernel != COLS:
+        return
     src.op(f"LD A,{hex8(padded_outputs(plan.n_out))}")
     src.op("LD (COL_END+1),A", "the column length COL_MAC stops at")
     src.op(f"LD HL,{column_bytes(plan.n_out)}")
@@ -344,13 +350,14 @@ def _emit_cols_setup(src: Source, plan: LayerPlan, lo: str, hi: str) -> None:
 
 
 def emit_cols_query(src: Source, plan: LayerPlan) -> None:
-    """Layer 1's query half: bias + W[:, :Q] @ x[:Q], computed once per query and saved."""
+    """Layer 1's query half: bias + W[:, :Q] @ x[:Q], computed once per query and saved
+    (cols or lists kernel)."""
     src.banner(
-        "L1_QUERY: layer 1's accumulators for the query half of the input   [cols kernel]",
+        f"L1_QUERY: layer 1's accumulators for the query half of the input   [{plan.kernel} kernel]",
         "The query buckets do not change while an answer is generated, so bias + W_query . x_query",
         "is computed once per query into QACC_LO/QACC_HI; LAYER_1 starts from it for every",
         "character and adds only the context half. Exact: 16-bit wrapping adds commute.",
-        "Uses: all registers. Interrupts off while COL_MAC walks with SP.",
+        "Uses: all registers. Interrupts off while the kernel walks weights with SP.",
     )
     src.label("L1_QUERY")
     src.op("LD A,I", "P/V = IFF2: were interrupts on?")
@@ -360,7 +367,7 @@ def emit_cols_query(src: Source, plan: LayerPlan) -> None:
     src.op(f"LD IX,{plan.input_label}")
     src.op(f"LD IY,{plan.weight_label}")
     src.op(f"LD B,{plan.query_inputs & 0xFF}")
-    src.op("CALL COL_INPUTS")
+    src.op(f"CALL {_inputs_routine(plan)}")
     src.op("LD HL,ACC_LO")
     src.op("LD DE,QACC_LO")
     src.op(f"LD BC,{plan.n_out}")
@@ -376,11 +383,11 @@ def emit_cols_query(src: Source, plan: LayerPlan) -> None:
 
 
 def emit_cols_layer(src: Source, plan: LayerPlan) -> None:
-    """One layer with the cols kernel (interrupts already off: see FORWARD)."""
+    """One layer with the cols or lists kernel (interrupts already off: see FORWARD)."""
     p = f"L{plan.index}C"
     hoisted = plan.query_inputs > 0
     src.banner(
-        f"LAYER_{plan.index}: {plan.n_in} -> {plan.n_out}, cols kernel"
+        f"LAYER_{plan.index}: {plan.n_in} -> {plan.n_out}, {plan.kernel} kernel"
         f"{', ReLU' if plan.relu else ' (logits)'}, shift {plan.shift}",
         f"In: {plan.input_label}. Out: {plan.output_label} (int16 little-endian).",
         "Starts from the saved query-half accumulators (L1_QUERY) and adds the context half."
@@ -391,17 +398,16 @@ def emit_cols_layer(src: Source, plan: LayerPlan) -> None:
     src.label(f"LAYER_{plan.index}")
     if hoisted:
         _emit_cols_setup(src, plan, "QACC_LO", "QACC_HI")
-        stride = column_bytes(plan.n_out)
         first = plan.query_inputs
         src.op(f"LD IX,{plan.input_label}+{2 * first}", "the context half of the input")
-        src.op(f"LD IY,{plan.weight_label}+{first * stride}")
+        src.op(f"LD IY,{plan.weight_label}+{plan.context_offset}", "its first weight column")
         src.op(f"LD B,{(plan.n_in - first) & 0xFF}")
     else:
         _emit_cols_setup(src, plan, f"{plan.bias_label}_LO", f"{plan.bias_label}_HI")
         src.op(f"LD IX,{plan.input_label}")
         src.op(f"LD IY,{plan.weight_label}")
         src.op(f"LD B,{plan.n_in & 0xFF}", "inputs (0 means 256)")
-    src.op("CALL COL_INPUTS")
+    src.op(f"CALL {_inputs_routine(plan)}")
     src.comment("Shift, ReLU and store every neuron: ACC_LO/ACC_HI[j] -> output[j].")
     src.op(f"LD DE,{plan.output_label}")
     src.op("LD BC,ACC_LO", "C = neuron index")
@@ -443,9 +449,184 @@ __all__ = [
     "emit_cols_layer",
     "emit_cols_query",
     "emit_cols_shared",
+    "emit_lists_shared",
+    "encode_lists",
+    "lists_bytes",
+    "lists_eligible",
+    "LISTS",
     "emit_rows_layer",
     "emit_rows_shared",
     "encode_columns",
     "hex16",
     "padded_outputs",
 ]
+
+
+# ------------------------------------------------------------------------------------------------
+# lists kernel
+
+LISTS = "lists"
+KERNELS = (ROWS, COLS, LISTS)
+LIST_MAX_ENTRIES = 255
+
+
+def list_columns(weight: npt.NDArray[np.int8]) -> list[tuple[list[int], list[int]]]:
+    """Per input column: (neurons with weight +1, neurons with weight -1 or -2; -2 twice)."""
+    columns = []
+    for column in weight.T:
+        plus = [int(j) for j in np.flatnonzero(column == 1)]
+        minus = sorted([int(j) for j in np.flatnonzero(column == -1)] + 2 * [int(j) for j in np.flatnonzero(column == -2)])
+        columns.append((plus, minus))
+    return columns
+
+
+def lists_eligible(weight: npt.NDArray[np.int8]) -> bool:
+    """The lists kernel counts entries in one byte: at most 255 per sign and column."""
+    return all(len(p) <= LIST_MAX_ENTRIES and len(m) <= LIST_MAX_ENTRIES for p, m in list_columns(weight))
+
+
+def encode_lists(weight: npt.NDArray[np.int8]) -> bytes:
+    """The lists kernel's data: per column a header (plus count, minus count), the plus neuron
+    indices, the minus indices (a -2 weight is listed twice), and a pad byte to an even length,
+    so that the column can be walked with POP."""
+    out = bytearray()
+    for plus, minus in list_columns(weight):
+        out += bytes((len(plus), len(minus)))
+        entries = plus + minus
+        out += bytes(entries)
+        if len(entries) % 2:
+            out.append(0)
+    return bytes(out)
+
+
+def lists_bytes(weight: npt.NDArray[np.int8]) -> int:
+    return sum(2 + (len(p) + len(m) + 1) // 2 * 2 for p, m in list_columns(weight))
+
+
+def _emit_list_add(src: Source, reg: str, subtract: bool) -> None:
+    src.op(f"LD L,{reg}", "L = neuron")
+    src.op("LD A,(HL)")
+    src.op("SUB E" if subtract else "ADD A,E", "acc[L] -= x" if subtract else "acc[L] += x")
+    src.op("LD (HL),A")
+    src.op("INC H")
+    src.op("LD A,(HL)")
+    src.op("SBC A,D" if subtract else "ADC A,D")
+    src.op("LD (HL),A")
+    src.op("DEC H")
+
+
+def emit_lists_shared(src: Source) -> None:
+    """LIST_INPUTS: every nonzero input adds x to the neurons on its plus list, subtracts it
+    from those on its minus list."""
+    src.banner(
+        "LIST_INPUTS: acc[j] += w[j][i] * x[i] for every nonzero input i   [lists kernel]",
+        "In:  IX = first input (int16), IY = its column list, B = inputs (0 means 256),",
+        "     ACC_LO/ACC_HI hold the starting accumulators.",
+        "Column list: header (plus count, minus count), plus neuron indices, minus indices (a -2",
+        "weight is listed twice), a pad byte to an even length. SP walks the lists (POP BC = two",
+        "neurons), so interrupts must be off; only the nonzero weights of nonzero inputs cost time.",
+        "Registers: DE = x, H = accumulator page, L = neuron; the alternate set holds counters:",
+        "B' = pairs left, D' = plus count, E' = minus entries left, H' = inputs left.",
+        "Out: IY = address after the last column. Uses all registers; SP restored.",
+    )
+    src.label("LIST_INPUTS")
+    src.op("LD A,B")
+    src.op("EXX")
+    src.op("LD H,A", "H' = inputs left")
+    src.op("EXX")
+    src.op("LD (COL_SAVED_SP),SP")
+    src.op("LD SP,IY", "SP = first column")
+    src.op("LD H,ACC_LO/256", "H = accumulator low-byte page")
+    src.label("LI_INPUT")
+    src.op("LD E,(IX+0)")
+    src.op("LD D,(IX+1)", "DE = x")
+    src.op("INC IX")
+    src.op("INC IX")
+    src.op("POP BC", "C = plus count, B = minus count")
+    src.op("LD A,E")
+    src.op("OR D")
+    src.op("JP Z,LI_SKIP", "x = 0: step over the column")
+    src.op("LD A,B")
+    src.op("EXX")
+    src.op("LD E,A", "E' = minus entries")
+    src.op("EXX")
+    src.op("LD A,C")
+    src.op("EXX")
+    src.op("LD D,A", "D' = plus entries")
+    src.op("SRL A")
+    src.op("LD B,A", "B' = plus pairs")
+    src.op("EXX")
+    src.op("OR A")
+    src.op("JR Z,LI_PLUS_DONE")
+    src.label("LI_PLUS")
+    src.op("POP BC", "two +1 neurons")
+    _emit_list_add(src, "C", False)
+    _emit_list_add(src, "B", False)
+    src.op("EXX")
+    src.op("DEC B")
+    src.op("EXX")
+    src.op("JP NZ,LI_PLUS")
+    src.label("LI_PLUS_DONE")
+    src.op("EXX")
+    src.op("LD A,E", "A = minus entries")
+    src.op("BIT 0,D", "an odd plus entry left?")
+    src.op("EXX")
+    src.op("JR Z,LI_MINUS_START")
+    src.op("POP BC", "the last plus neuron, then the first minus one (or the pad)")
+    src.op("EX AF,AF'", "keep A (minus entries) in A' across the add")
+    _emit_list_add(src, "C", False)
+    src.op("EX AF,AF'")
+    src.op("OR A")
+    src.op("JR Z,LI_NEXT", "no minus entries: B was the pad")
+    src.op("EX AF,AF'")
+    _emit_list_add(src, "B", True)
+    src.op("EX AF,AF'")
+    src.op("DEC A", "one minus entry done")
+    src.label("LI_MINUS_START")
+    src.op("EXX")
+    src.op("LD E,A", "E' = minus entries left")
+    src.op("SRL A")
+    src.op("LD B,A", "B' = minus pairs")
+    src.op("EXX")
+    src.op("OR A")
+    src.op("JR Z,LI_MINUS_DONE")
+    src.label("LI_MINUS")
+    src.op("POP BC", "two -1 neurons")
+    _emit_list_add(src, "C", True)
+    _emit_list_add(src, "B", True)
+    src.op("EXX")
+    src.op("DEC B")
+    src.op("EXX")
+    src.op("JP NZ,LI_MINUS")
+    src.label("LI_MINUS_DONE")
+    src.op("EXX")
+    src.op("BIT 0,E", "an odd minus entry left?")
+    src.op("EXX")
+    src.op("JR Z,LI_NEXT")
+    src.op("POP BC", "the last minus neuron and the pad")
+    _emit_list_add(src, "C", True)
+    src.label("LI_NEXT")
+    src.op("EXX")
+    src.op("DEC H", "inputs left")
+    src.op("EXX")
+    src.op("JP NZ,LI_INPUT")
+    src.op("LD IY,0")
+    src.op("ADD IY,SP", "IY = after the last column")
+    src.op("LD SP,(COL_SAVED_SP)")
+    src.op("RET")
+    src.label("LI_SKIP", "x = 0: SP += entries rounded up to even")
+    src.op("LD A,C")
+    src.op("ADD A,B")
+    src.op("LD C,A")
+    src.op("LD A,0")
+    src.op("ADC A,A")
+    src.op("LD B,A", "BC = plus + minus entries")
+    src.op("INC BC")
+    src.op("RES 0,C", "rounded up to even")
+    src.op("EX DE,HL")
+    src.op("LD HL,0")
+    src.op("ADD HL,SP")
+    src.op("ADD HL,BC")
+    src.op("LD SP,HL")
+    src.op("EX DE,HL", "H = accumulator page again")
+    src.op("JP LI_NEXT")
