@@ -223,3 +223,63 @@ def differences(ours: Outcome, theirs: Outcome, skip: frozenset[str] = frozenset
         ]
         found.append("memory " + ", ".join(changed[:8]))
     return found
+
+
+# ---------------------------------------------------------------------- interrupts
+def interrupt_ulm(state: MachineState, kind: str, data: int = 0xFF) -> tuple[bool, Outcome]:
+    """Raise an interrupt ("int" with bus byte ``data``, or "nmi") on the state; no instruction."""
+    run_ulm(state, 0)
+    cpu = _ulm_cpu[0]
+    if kind == "nmi":
+        cpu.nmi()
+        accepted = True
+    else:
+        accepted = cpu.interrupt(data)
+    return accepted, Outcome(_ulm_registers(cpu), bytes(cpu.memory), cpu.tstates)
+
+
+def interrupt_z80python(state: MachineState, kind: str, data: int = 0xFF) -> Outcome:
+    """The same on z80-python: the request is serviced by its next step()."""
+    memory = bytearray(state.memory)
+    cpu = z80_python.Z80CPU(memory.__getitem__, memory.__setitem__)
+    r = state.registers
+    cpu.restore_state(
+        z80_python.CPUState(
+            a=r["a"],
+            f=r["f"],
+            b=r["b"],
+            c=r["c"],
+            d=r["d"],
+            e=r["e"],
+            h=r["h"],
+            l=r["l"],
+            ix=r["ix"],
+            iy=r["iy"],
+            sp=r["sp"],
+            pc=r["pc"],
+            wz=r["memptr"],
+            i=r["i"],
+            r=r["r"],
+            iff1=bool(r["iff1"]),
+            iff2=bool(r["iff2"]),
+            im=r["im"],
+            af_alt=(r["a_"] << 8) | r["f_"],
+            bc_alt=(r["b_"] << 8) | r["c_"],
+            de_alt=(r["d_"] << 8) | r["e_"],
+            hl_alt=(r["h_"] << 8) | r["l_"],
+            q=r["f"] if state.q_written else 0,
+            halted=bool(r["halted"]),
+        )
+    )
+    if kind == "nmi":
+        cpu.request_non_maskable_interrupt()
+    else:
+        cpu.request_maskable_interrupt(data)
+    tstates = cpu.step()
+    s = cpu.capture_state()
+    out = {name: getattr(s, name) for name in ("a", "f", "b", "c", "d", "e", "h", "l")}
+    out.update(
+        ix=s.ix, iy=s.iy, sp=s.sp, pc=s.pc, i=s.i, r=s.r, memptr=s.wz, im=s.im,
+        iff1=int(s.iff1), iff2=int(s.iff2), halted=int(s.halted), q=s.q,
+    )
+    return Outcome(out, bytes(memory), tstates)

@@ -34,6 +34,8 @@ from cpu_oracles import (
     MachineState,
     Outcome,
     differences,
+    interrupt_ulm,
+    interrupt_z80python,
     is_stray_prefix,
     random_state,
     run_kosarev,
@@ -189,3 +191,30 @@ def test_edge_register_values_match_z80python(
     state = random_state(rng, code)
     state.registers.update(values)
     assert_same(run_ulm(state), run_z80python(state), state, code)
+
+
+# ------------------------------------------------------------------ interrupts
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("halted", [False, True])
+def test_maskable_interrupt_matches_z80python(mode: int, halted: bool) -> None:
+    """Acceptance in IM 0 (an RST on the bus), IM 1 and IM 2, from running or halted."""
+    rng = random.Random(f"int-{mode}-{halted}")
+    for _ in range(300):
+        state = random_state(rng, b"")
+        state.registers.update(im=mode, iff1=1, halted=int(halted))
+        data = 0xC7 | (rng.randrange(8) << 3) if mode == 0 else rng.randrange(256)
+        accepted, ours = interrupt_ulm(state, "int", data)
+        assert accepted
+        theirs = interrupt_z80python(state, "int", data)
+        assert not differences(ours, theirs), differences(ours, theirs)
+
+
+@pytest.mark.parametrize("halted", [False, True])
+def test_nmi_matches_z80python(halted: bool) -> None:
+    rng = random.Random(f"nmi-{halted}")
+    for _ in range(300):
+        state = random_state(rng, b"")
+        state.registers["halted"] = int(halted)
+        _, ours = interrupt_ulm(state, "nmi")
+        theirs = interrupt_z80python(state, "nmi")
+        assert not differences(ours, theirs), differences(ours, theirs)
