@@ -120,15 +120,15 @@ def test_port_callbacks_get_16_bit_addresses() -> None:
 
 
 def test_port_exception_leaves_counters_consistent() -> None:
-    class Stop(Exception):
+    class StopError(Exception):
         pass
 
     def port_out(port: int, value: int) -> None:
-        raise Stop
+        raise StopError
 
     cpu = machine(bytes([0x00, 0xD3, 0x00]))
     cpu.port_out = port_out
-    with pytest.raises(Stop):
+    with pytest.raises(StopError):
         cpu.run(1000)
     # The NOP is done; the OUT was started (counted, PC past it) but its T-states not added.
     assert cpu.tstates == 4
