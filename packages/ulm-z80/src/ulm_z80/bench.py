@@ -36,6 +36,7 @@ DEFAULT_QUERIES = (
 class LayoutReport:
     layout: str
     kernels: str
+    """Kernel per layer; ``flat:`` in front when layer 1's query half is not hoisted."""
     file_bytes: int
     tpa_bytes_used: int
     characters: int
@@ -121,7 +122,7 @@ def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None
     mean_t = statistics.fmean(per_char_t) if per_char_t else 0.0
     return LayoutReport(
         layout=build.layout,
-        kernels=",".join(build.kernels),
+        kernels=("" if build.hoisted or build.kernels[0] == "rows" else "flat:") + ",".join(build.kernels),
         file_bytes=build.file_bytes,
         tpa_bytes_used=build.tpa_bytes_used,
         characters=len(per_char_t),

@@ -102,6 +102,7 @@ def bss_items(model: Model, layer_kernels: Sequence[str], hoist: bool = True) ->
                              f"int16 layer {index} outputs"))
     items.append(BssItem("ctxwin", (("CTXWIN", model.encoder.context_length),), "context window"))
     items.append(BssItem("vars", VARIABLES, "scalar variables"))
+    items.append(BssItem("stack", (("STACK", STACK_BYTES),), "the program's stack, SP starts at its end"))
     return items
 
 
@@ -627,5 +628,4 @@ def generate_sections(
         items = order_bss(items, file_end)
     for item in items:
         sections.append(Section(item.name, "bss", align=item.align, bss_labels=item.labels))
-    sections.append(Section("stack", "stack", size=STACK_BYTES))
     return sections

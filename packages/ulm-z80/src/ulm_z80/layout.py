@@ -143,7 +143,7 @@ def ranked_choices(model: Model, allowed: Sequence[str], budget: int, limit: int
     ranked: list[Choice] = []
     fallback = min(combos, key=lambda combo: estimated_bytes(model, combo))
     for combo in combos:
-        if estimated_bytes(model, combo) <= budget + 256:
+        if estimated_bytes(model, combo) <= budget + 512:
             choice = _choice(combo)
             if choice not in ranked:
                 ranked.append(choice)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from ulm_spec.model import Model
 from ulm_spec.plugins import BuiltProgram
-
 from ulm_z80.build import DEFAULT_TPA_BYTES, build_program
 from ulm_z80.linker import CPM_ORIGIN
 
