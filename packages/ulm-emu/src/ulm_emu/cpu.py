@@ -408,15 +408,21 @@ class Z80:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
+            # The prefix handlers capture these list objects; they are filled below.
+            self._cb: list[Handler] = []
+            self._ed: list[Handler] = []
+            self._dd: list[Handler] = []
+            self._fd: list[Handler] = []
+            self._ddcb: list[IndexCBHandler] = []
             self._alu_ops = self._make_alu_ops()
             self._rot_ops = self._make_rot_ops()
             self._main = self._build_main()
-            self._cb = self._build_cb()
-            self._ed = self._build_ed()
-            self._ddcb = self._build_index_cb()
+            self._cb[:] = self._build_cb()
+            self._ed[:] = self._build_ed()
+            self._ddcb[:] = self._build_index_cb()
             plain = [_after_ignored_prefix(handler) for handler in self._main]
-            self._dd = self._build_index(0, plain)
-            self._fd = self._build_index(1, plain)
+            self._dd[:] = self._build_index(0, plain)
+            self._fd[:] = self._build_index(1, plain)
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -1368,24 +1374,24 @@ class Z80:
 
     # ---- prefixes -------------------------------------------------------------------
     def _op_prefix_cb(self) -> Handler:
-        cpu, mem = self, self._mem
+        cpu, mem, table = self, self._mem, self._cb
 
         def op() -> int:
             pc = cpu.pc
             cpu.pc = (pc + 1) & 0xFFFF
             cpu._r_adj += 1
-            return cpu._cb[mem[pc]]()
+            return table[mem[pc]]()
 
         return op
 
     def _op_prefix_ed(self) -> Handler:
-        cpu, mem = self, self._mem
+        cpu, mem, table = self, self._mem, self._ed
 
         def op() -> int:
             pc = cpu.pc
             cpu.pc = (pc + 1) & 0xFFFF
             cpu._r_adj += 1
-            return cpu._ed[mem[pc]]()
+            return table[mem[pc]]()
 
         return op
 
@@ -1394,14 +1400,14 @@ class Z80:
 
         The prefix's M1 writes no flags, so Q is 0 for an SCF/CCF after it.
         """
-        cpu, mem = self, self._mem
+        cpu, mem, table = self, self._mem, (self._fd if k else self._dd)
 
         def op() -> int:
             pc = cpu.pc
             cpu.pc = (pc + 1) & 0xFFFF
             cpu._r_adj += 1
             cpu._q_at = _NO_Q
-            return (cpu._fd if k else cpu._dd)[mem[pc]]()
+            return table[mem[pc]]()
 
         return op
 
@@ -1423,7 +1429,7 @@ class Z80:
 
     def _op_prefix_index_cb(self, k: int) -> Handler:
         """DD CB d op: d and op are memory reads, not M1 cycles, so R counts only DD and CB."""
-        cpu, mem, xy = self, self._mem, self.xy
+        cpu, mem, xy, table = self, self._mem, self.xy, self._ddcb
 
         def op() -> int:
             pc = cpu.pc
@@ -1431,7 +1437,7 @@ class Z80:
             sub = mem[(pc + 1) & 0xFFFF]
             cpu.pc = (pc + 2) & 0xFFFF
             cpu.memptr = addr
-            return cpu._ddcb[sub](addr)
+            return table[sub](addr)
 
         return op
 
@@ -1443,34 +1449,54 @@ class Z80:
     def _make_rot_ops(self) -> tuple[Callable[[int], int], ...]:
         cpu, regs = self, self.regs
 
-        def finish(res: int, carry: int) -> int:
-            regs[RF] = SZXYP[res] | carry
+        # Each sets F = S Z Y H=0 X P/V=parity N=0 and C = the bit shifted out.
+        def rlc(v: int) -> int:
+            res = ((v << 1) | (v >> 7)) & 0xFF
+            regs[RF] = SZXYP[res] | (v >> 7)
             cpu._q_at = cpu.instructions
             return res
 
-        def rlc(v: int) -> int:
-            return finish(((v << 1) | (v >> 7)) & 0xFF, v >> 7)
-
         def rrc(v: int) -> int:
-            return finish((v >> 1) | ((v & 1) << 7), v & 1)
+            res = (v >> 1) | ((v & 1) << 7)
+            regs[RF] = SZXYP[res] | (v & 1)
+            cpu._q_at = cpu.instructions
+            return res
 
         def rl(v: int) -> int:
-            return finish(((v << 1) | (regs[RF] & CF)) & 0xFF, v >> 7)
+            res = ((v << 1) | (regs[RF] & CF)) & 0xFF
+            regs[RF] = SZXYP[res] | (v >> 7)
+            cpu._q_at = cpu.instructions
+            return res
 
         def rr(v: int) -> int:
-            return finish((v >> 1) | ((regs[RF] & CF) << 7), v & 1)
+            res = (v >> 1) | ((regs[RF] & CF) << 7)
+            regs[RF] = SZXYP[res] | (v & 1)
+            cpu._q_at = cpu.instructions
+            return res
 
         def sla(v: int) -> int:
-            return finish((v << 1) & 0xFF, v >> 7)
+            res = (v << 1) & 0xFF
+            regs[RF] = SZXYP[res] | (v >> 7)
+            cpu._q_at = cpu.instructions
+            return res
 
         def sra(v: int) -> int:
-            return finish((v >> 1) | (v & 0x80), v & 1)
+            res = (v >> 1) | (v & 0x80)
+            regs[RF] = SZXYP[res] | (v & 1)
+            cpu._q_at = cpu.instructions
+            return res
 
         def sll(v: int) -> int:  # undocumented: shifts a 1 into bit 0
-            return finish(((v << 1) | 1) & 0xFF, v >> 7)
+            res = ((v << 1) | 1) & 0xFF
+            regs[RF] = SZXYP[res] | (v >> 7)
+            cpu._q_at = cpu.instructions
+            return res
 
         def srl(v: int) -> int:
-            return finish(v >> 1, v & 1)
+            res = v >> 1
+            regs[RF] = SZXYP[res] | (v & 1)
+            cpu._q_at = cpu.instructions
+            return res
 
         return (rlc, rrc, rl, rr, sla, sra, sll, srl)
 
@@ -1639,10 +1665,11 @@ class Z80:
 
     def _op_sbc_hl_rr(self, p: int) -> Handler:
         cpu, regs = self, self.regs
+        hi, lo = 2 * p, 2 * p + 1
 
         def op() -> int:
             hl = (regs[RH] << 8) | regs[RL]
-            v = cpu._pair_value(p)
+            v = cpu.sp if p == 3 else (regs[hi] << 8) | regs[lo]
             res = hl - v - (regs[RF] & CF)
             cpu.memptr = (hl + 1) & 0xFFFF
             res16 = res & 0xFFFF
@@ -1659,10 +1686,11 @@ class Z80:
 
     def _op_adc_hl_rr(self, p: int) -> Handler:
         cpu, regs = self, self.regs
+        hi, lo = 2 * p, 2 * p + 1
 
         def op() -> int:
             hl = (regs[RH] << 8) | regs[RL]
-            v = cpu._pair_value(p)
+            v = cpu.sp if p == 3 else (regs[hi] << 8) | regs[lo]
             res = hl + v + (regs[RF] & CF)
             cpu.memptr = (hl + 1) & 0xFFFF
             res16 = res & 0xFFFF
@@ -2140,29 +2168,38 @@ class Z80:
 
     def _op_ld_r_xy_mem(self, k: int, dst: int) -> Handler:
         """LD r,(IX+d): r is the real H/L, not IXH/IXL."""
-        cpu, mem, regs = self, self._mem, self.regs
+        cpu, mem, regs, xy = self, self._mem, self.regs, self.xy
 
         def op() -> int:
-            regs[dst] = mem[cpu._index_address(k)]
+            pc = cpu.pc
+            cpu.pc = (pc + 1) & 0xFFFF
+            addr = cpu.memptr = (xy[k] + ((mem[pc] ^ 0x80) - 0x80)) & 0xFFFF
+            regs[dst] = mem[addr]
             return 19
 
         return op
 
     def _op_ld_xy_mem_r(self, k: int, src: int) -> Handler:
-        cpu, mem, regs = self, self._mem, self.regs
+        cpu, mem, regs, xy = self, self._mem, self.regs, self.xy
 
         def op() -> int:
-            mem[cpu._index_address(k)] = regs[src]
+            pc = cpu.pc
+            cpu.pc = (pc + 1) & 0xFFFF
+            addr = cpu.memptr = (xy[k] + ((mem[pc] ^ 0x80) - 0x80)) & 0xFFFF
+            mem[addr] = regs[src]
             return 19
 
         return op
 
     def _op_alu_xy_mem(self, k: int, alu: int) -> Handler:
-        cpu, mem = self, self._mem
+        cpu, mem, xy = self, self._mem, self.xy
         operation = self._alu(alu)
 
         def op() -> int:
-            operation(mem[cpu._index_address(k)])
+            pc = cpu.pc
+            cpu.pc = (pc + 1) & 0xFFFF
+            addr = cpu.memptr = (xy[k] + ((mem[pc] ^ 0x80) - 0x80)) & 0xFFFF
+            operation(mem[addr])
             return 19
 
         return op
