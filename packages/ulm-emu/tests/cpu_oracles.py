@@ -106,6 +106,22 @@ def is_stray_prefix(memory: bytes | bytearray, pc: int) -> bool:
 _ulm_cpu: list[Z80] = []
 
 
+def run_ulm_until(state: MachineState, tstates: int) -> Outcome:
+    """Like run_ulm, but through ``Z80.run`` (the fast loop) up to ``tstates``.
+
+    HALT ends ``run``; the idle cycles after it are taken with ``step`` as z80-python
+    takes them.
+    """
+    run_ulm(state, 0)
+    cpu = _ulm_cpu[0]
+    writes: list[tuple[int, int]] = []
+    cpu.port_out = lambda port, value: writes.append((port, value))
+    cpu.run(tstates)
+    while cpu.halted and cpu.tstates < tstates:
+        cpu.step()
+    return Outcome(_ulm_registers(cpu), bytes(cpu.memory), cpu.tstates, writes)
+
+
 def run_ulm(state: MachineState, instructions: int = 1) -> Outcome:
     """Run ``instructions`` instructions; a run of stray DD/FD prefixes belongs to the
     instruction after it (as z80-python counts them).  One Z80 object is reused."""

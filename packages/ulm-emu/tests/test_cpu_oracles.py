@@ -40,6 +40,7 @@ from cpu_oracles import (
     random_state,
     run_kosarev,
     run_ulm,
+    run_ulm_until,
     run_z80python,
 )
 from hypothesis import HealthCheck, given, settings
@@ -172,7 +173,10 @@ def test_instruction_sequences_match_z80python(program: tuple[bytes, int], count
     """Short sequences: Q, MEMPTR and R must carry over correctly between instructions."""
     code, seed = program
     state = random_state(random.Random(seed), code)
-    assert_same(run_ulm(state, count), run_z80python(state, count), state, code)
+    theirs = run_z80python(state, count)
+    assert_same(run_ulm(state, count), theirs, state, code)
+    # The same through run(), whose loop fetches and counts on its own.
+    assert_same(run_ulm_until(state, theirs.tstates), theirs, state, code)
 
 
 @settings(max_examples=400, deadline=None)
