@@ -108,3 +108,32 @@ def test_data_generate_template(tmp_path: Path, capsys: Any) -> None:
         run(DATA, "generate", "--backend", "template")
     with pytest.raises(UlmError, match="--topic"):
         run(DATA, "generate", "--backend", "ollama", "--model", "m", "-o", str(tmp_path / "x.txt"))
+
+
+def test_ctrl_c_saves_the_best_model_and_resume_finishes(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    import contextlib
+
+    import ulm_train.progress
+
+    data = tmp_path / "tiny.txt"
+    data.write_text(DATA_TEXT)
+    out = tmp_path / "m.ulm"
+
+    @contextlib.contextmanager
+    def interrupting(total: int, quiet: bool = False) -> Any:
+        def report(entry: Any) -> None:
+            if entry.epoch == 3:
+                raise KeyboardInterrupt
+
+        yield report
+
+    argv = [str(data), "-o", str(out), "--hidden", "8", "--epochs", "6", "--batch-size", "8"]
+    with monkeypatch.context() as patch:
+        patch.setattr(ulm_train.progress, "epoch_reporter", interrupting)
+        assert run(TRAIN, *argv) == 130
+    assert "interrupted" in capsys.readouterr().out
+    assert load(out).metadata["training"]["interrupted"] is True
+    assert run(TRAIN, *argv, "--resume", "--quiet") == 0
+    resumed = load(out)
+    assert resumed.metadata["training"]["epochs_run"] == 6
+    assert resumed.metadata["training"]["interrupted"] is False

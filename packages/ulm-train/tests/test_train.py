@@ -13,7 +13,7 @@ from ulm_spec.errors import UlmError
 from ulm_spec.fileformat import dumps, loads
 from ulm_spec.reference import forward_batch, generate
 from ulm_train.data import make_pair
-from ulm_train.model import integer_forward
+from ulm_train.model import greedy_decode, integer_forward
 from ulm_train.samples import encode_pairs
 from ulm_train.train import TrainConfig, alpha_at, lr_factor, train
 
@@ -48,6 +48,17 @@ def test_exported_model_answers_every_training_query_like_the_spec(trained: Any)
         np.testing.assert_array_equal(mine, theirs)
     for pair in TINY:
         assert generate(model, pair.raw_input).text == pair.response
+
+
+def test_a_half_trained_model_decodes_identically_in_trainer_and_spec() -> None:
+    # Few epochs: many answers are wrong, some run on without EOS up to max_output; every answer,
+    # right or wrong, must be the same in both.
+    result = train(TINY, TrainConfig(hidden=(12,), epochs=3, batch_size=16, seed=9))
+    model = loads(dumps(result.model))
+    queries = [pair.raw_input for pair in TINY] + ["", "zzz", "is it alive?!", "x" * 200]
+    ours = greedy_decode(model, queries)
+    assert ours == [generate(model, q).text for q in queries]
+    assert len(set(ours)) > 3
 
 
 def test_metadata_has_provenance(trained: Any) -> None:

@@ -241,3 +241,37 @@ def estimate_com_bytes(sizes: Sequence[int], charset_len: int) -> int:
     biases = 2 * sum(sizes[1:])
     return packed_weight_bytes(sizes) + biases + charset_len + CODE_BYTES_ESTIMATE
 
+
+
+def greedy_decode(model: Model, queries: Sequence[bytes | str]) -> list[bytes]:
+    """Answer many queries at once with :func:`integer_forward`: the trainer's own greedy decoding.
+
+    Same rule as :func:`ulm_spec.reference.generate` (argmax = first maximum; stop at EOS or after
+    ``max_output`` characters), batched over the queries still generating. The encoders are the
+    spec's own (:mod:`ulm_spec.hashing`).
+    """
+    from ulm_spec.hashing import context_buckets, query_buckets
+
+    params = model.encoder
+    query_parts = [query_buckets(q, params) for q in queries]
+    answers = [b""] * len(queries)
+    active = list(range(len(queries)))
+    context_cache: dict[bytes, npt.NDArray[np.int16]] = {}
+    while active:
+        rows = []
+        for index in active:
+            prefix = answers[index]
+            if prefix not in context_cache:
+                context_cache[prefix] = context_buckets(prefix, params)
+            rows.append(np.concatenate([query_parts[index], context_cache[prefix]]))
+        logits = integer_forward(model, np.stack(rows))[-1]
+        choices = np.argmax(logits, axis=1)  # first maximum, as the spec's argmax
+        still = []
+        for index, choice in zip(active, choices.tolist(), strict=True):
+            if choice == model.eos_index:
+                continue
+            answers[index] += model.charset[choice : choice + 1]
+            if len(answers[index]) < params.max_output:
+                still.append(index)
+        active = still
+    return answers
