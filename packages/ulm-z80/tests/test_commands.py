@@ -54,7 +54,7 @@ def test_build_writes_program_and_companions(tmp_path: Path, capsys: pytest.Capt
         assert name in symbols
     assert symbols["LOGITS"] == symbols["ACT_2"]
     assert (tmp_path / "M.lst").stat().st_size > 0
-    assert "layout fast" in capsys.readouterr().out
+    assert "of 40960 TPA bytes, layout " in capsys.readouterr().out
     for tool, argv in (("pasmo", ["pasmo", "--bin", str(asm), str(tmp_path / "p.bin")]),
                        ("z80asm", ["z80asm", "-o", str(tmp_path / "z.bin"), str(asm)])):
         if shutil.which(tool) is None:

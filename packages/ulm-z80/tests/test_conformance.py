@@ -28,7 +28,7 @@ def _check(model: Model, layout: str, runner: ComRunner, qs: list[bytes | str]) 
     assert not mismatches, "\n".join(str(m)[:400] for m in mismatches[:5])
 
 
-@pytest.mark.parametrize("layout", ["packed", "cols", "lists", "flat:lists", "fast"])
+@pytest.mark.parametrize("layout", ["packed", "cols", "lists", "flat:lists", "hybrid", "auto"])
 @SETTINGS
 @given(model=small_models(), qs=st.lists(queries, min_size=1, max_size=3))
 def test_random_models_match_reference(layout: str, model: Model, qs: list[bytes | str],
@@ -47,7 +47,7 @@ def _wide_model(width: int, pattern: str, bias: int) -> Model:
     return Model(tuple(layers), b"NOY", encoder)
 
 
-@pytest.mark.parametrize("layout", ["packed", "cols", "lists", "flat:cols"])
+@pytest.mark.parametrize("layout", ["packed", "cols", "lists", "flat:cols", "hybrid"])
 @pytest.mark.parametrize(("width", "pattern", "bias"), [(256, "sparse", -300), (255, "minus2", 32000),
                                                          (249, "plus1", -32768)])
 def test_full_width_layers(layout: str, width: int, pattern: str, bias: int, runner: ComRunner) -> None:

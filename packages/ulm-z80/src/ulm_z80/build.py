@@ -7,9 +7,19 @@ from dataclasses import dataclass
 
 from ulm_spec.errors import UlmError
 from ulm_spec.model import Model
-from ulm_z80.generator import check_model_fits_z80, generate_sections
-from ulm_z80.kernels import COLS, KERNELS, LISTS, ROWS, column_bytes, lists_bytes, lists_eligible
-from ulm_z80.layout import Choice, ranked_choices
+from ulm_z80.generator import Masks, check_model_fits_z80, generate_sections
+from ulm_z80.kernels import (
+    COLS,
+    HYBRID,
+    KERNELS,
+    LISTS,
+    ROWS,
+    column_bytes,
+    hybrid_column_bytes,
+    lists_bytes,
+    lists_eligible,
+)
+from ulm_z80.layout import Choice, hybrid_plans, ranked_choices
 from ulm_z80.linker import CPM_ORIGIN, LinkedProgram, TPABudgetError, link
 
 #: A 48K CP/M 2.2 machine leaves 0100h-A0FFh to programs.
@@ -29,6 +39,8 @@ class Build:
     linked: LinkedProgram
     hoisted: bool = True
     """Whether layer 1's query half is computed once per query (cols/lists layer 1 only)."""
+    masks: Masks = ()
+    """Hybrid kernel: per layer, which columns are neuron lists."""
 
     @property
     def binary(self) -> bytes:
@@ -70,7 +82,7 @@ def candidate_kernels(model: Model, layout: str, tpa_bytes: int) -> list[Choice]
     hoist = not layout.startswith("flat:")
     layout = layout.removeprefix("flat:")
     n_layers = len(model.layers)
-    if "," in layout or layout in KERNELS:
+    if "," in layout or (layout in KERNELS and layout != HYBRID):
         kernels = tuple(k.strip() for k in layout.split(","))
         if len(kernels) == 1:
             kernels = kernels * n_layers
@@ -95,11 +107,14 @@ def candidate_kernels(model: Model, layout: str, tpa_bytes: int) -> list[Choice]
     return ranked
 
 
-def weight_bytes(model: Model, kernels: Sequence[str]) -> int:
+def weight_bytes(model: Model, kernels: Sequence[str], masks: Masks = ()) -> int:
     """Exact size of the weight data with the given kernels."""
     total = 0
-    for layer, kernel in zip(model.layers, kernels, strict=True):
-        if kernel == LISTS:
+    for index, (layer, kernel) in enumerate(zip(model.layers, kernels, strict=True)):
+        if kernel == HYBRID:
+            as_list, as_cols = hybrid_column_bytes(layer.weight)
+            total += sum(a if m else c for a, c, m in zip(as_list, as_cols, masks[index], strict=True))
+        elif kernel == LISTS:
             total += lists_bytes(layer.weight)
         elif kernel == COLS:
             total += layer.n_in * column_bytes(layer.n_out)
@@ -108,35 +123,79 @@ def weight_bytes(model: Model, kernels: Sequence[str]) -> int:
     return total
 
 
-def link_program(model: Model, kernels: Sequence[str], tpa_bytes: int, hoist: bool = True) -> LinkedProgram:
+def link_program(
+    model: Model, kernels: Sequence[str], tpa_bytes: int, hoist: bool = True, masks: Masks = ()
+) -> LinkedProgram:
     """Generate and link with the given kernels (raises TPABudgetError when it does not fit)."""
     tpa_top = CPM_ORIGIN + tpa_bytes - 1
     if not CPM_ORIGIN <= tpa_top <= 0xFFFF:
         raise UlmError(f"TPA size {tpa_bytes} is out of range (1..{0x10000 - CPM_ORIGIN})")
-    data = weight_bytes(model, kernels)
+    data = weight_bytes(model, kernels, masks)
     if data > tpa_bytes:
         raise TPABudgetError(
             f"the weights alone need {data} bytes with kernels {','.join(kernels)}; the TPA holds {tpa_bytes}"
         )
     # First link: only to learn where the file ends (buffers do not change code size) ...
-    first = link(generate_sections(model, kernels, None, hoist), CPM_ORIGIN, 0xFFFF)
+    first = link(generate_sections(model, kernels, None, hoist, masks), CPM_ORIGIN, 0xFFFF)
     file_end = first.symbols["__file_end"]
     # ... so the buffers can be ordered to fill the gap before the page-aligned accumulators.
-    return link(generate_sections(model, kernels, file_end, hoist), CPM_ORIGIN, tpa_top)
+    return link(generate_sections(model, kernels, file_end, hoist, masks), CPM_ORIGIN, tpa_top)
+
+
+def build_hybrid(model: Model, layout: str, tpa_bytes: int) -> Build:
+    """Every layer on the hybrid kernel, each column in the form that buys the most speed for
+    its bytes: start from the smallest forms, measure the exact size by linking, then spend the
+    TPA left over on the columns with the best T-states saved per byte (hoisted and not)."""
+    kernels = (HYBRID,) * len(model.layers)
+    best: tuple[float, Build] | None = None
+    failure: TPABudgetError | None = None
+    for plan in hybrid_plans(model):
+        base_masks, _ = plan.masks(0)
+        try:
+            base = link_program(model, kernels, 0x10000 - CPM_ORIGIN, plan.hoist, base_masks)
+        except TPABudgetError as exc:
+            failure = exc
+            continue
+        # the alignment of the accumulator pages may move as the file grows: keep a margin,
+        # and give back a page's worth of upgrades whenever the link says it does not fit
+        spare = max(tpa_bytes - base.tpa_bytes_used - 64, 0)
+        for _ in range(4):
+            masks, cost = plan.masks(spare)
+            try:
+                linked = link_program(model, kernels, tpa_bytes, plan.hoist, masks)
+            except TPABudgetError as exc:
+                failure = exc
+                if spare == 0:
+                    break
+                spare = max(spare - 256, 0)
+                continue
+            if best is None or cost < best[0]:
+                best = (cost, Build(model, layout, kernels, linked, plan.hoist, masks))
+            break
+    if best is None:
+        raise failure or TPABudgetError(f"layout {layout}: the hybrid kernel does not fit")
+    return best[1]
 
 
 def build_program(model: Model, layout: str = "auto", tpa_bytes: int = DEFAULT_TPA_BYTES) -> Build:
     """Build ``model`` with ``layout`` (``auto``, ``packed`` or ``fast``) within ``tpa_bytes``."""
     check_model_fits_z80(model)
-    candidates = candidate_kernels(model, layout, tpa_bytes)
     failures: list[TPABudgetError] = []
+    if layout in ("auto", "fast", HYBRID):
+        try:
+            return build_hybrid(model, layout, tpa_bytes)
+        except TPABudgetError as exc:
+            if layout == HYBRID:
+                raise
+            failures.append(exc)
+    candidates = candidate_kernels(model, layout, tpa_bytes)
     for choice in candidates:
         try:
-            linked = link_program(model, choice.kernels, tpa_bytes, choice.hoist)
+            linked = link_program(model, choice.kernels, tpa_bytes, choice.hoist, choice.masks)
         except TPABudgetError as exc:
             failures.append(exc)
             continue
-        return Build(model, layout, choice.kernels, linked, choice.hoist)
+        return Build(model, layout, choice.kernels, linked, choice.hoist, choice.masks)
     if not failures:
         raise UlmError(f"layout {layout}: no kernel combination applies to this model")
     raise TPABudgetError(f"layout {layout}: {failures[-1]}")

@@ -17,7 +17,7 @@ from ulm_spec.model import Model
 from ulm_spec.packing import pack_weights
 from ulm_spec.text import MAX_QUERY_BYTES
 from ulm_z80 import kernels
-from ulm_z80.kernels import COLS, LISTS, ROWS, LayerPlan
+from ulm_z80.kernels import COLS, HYBRID, LISTS, ROWS, LayerPlan
 from ulm_z80.linker import Section
 from ulm_z80.source import Source, hex8, hex16
 
@@ -45,9 +45,15 @@ class BssItem:
         return sum(size for _, size in self.labels)
 
 
-def layer_plans(model: Model, layer_kernels: Sequence[str], hoist: bool = True) -> list[LayerPlan]:
+Masks = Sequence[Sequence[bool]]
+
+
+def layer_plans(
+    model: Model, layer_kernels: Sequence[str], hoist: bool = True, masks: Masks = ()
+) -> list[LayerPlan]:
     plans = []
     for index, (layer, kernel) in enumerate(zip(model.layers, layer_kernels, strict=True), start=1):
+        mask = tuple(masks[index - 1]) if kernel == HYBRID else ()
         plans.append(
             LayerPlan(
                 index=index,
@@ -61,16 +67,19 @@ def layer_plans(model: Model, layer_kernels: Sequence[str], hoist: bool = True) 
                 weight_label=f"W_{index}",
                 bias_label=f"B_{index}",
                 query_inputs=model.encoder.query_buckets if index == 1 and kernel != ROWS and hoist else 0,
-                context_offset=_context_offset(model, kernel) if index == 1 else 0,
+                context_offset=_context_offset(model, kernel, mask) if index == 1 else 0,
+                list_mask=mask,
             )
         )
     return plans
 
 
-def _context_offset(model: Model, kernel: str) -> int:
-    """Bytes of layer 1's weight data before the first context column (cols and lists)."""
+def _context_offset(model: Model, kernel: str, mask: Sequence[bool] = ()) -> int:
+    """Bytes of layer 1's weight data before the first context column (cols, lists, hybrid)."""
     first = model.encoder.query_buckets
     layer = model.layers[0]
+    if kernel == HYBRID:
+        return len(kernels.encode_hybrid(layer.weight[:, :first], mask[:first]))
     if kernel == COLS:
         return first * kernels.column_bytes(layer.n_out)
     if kernel == LISTS:
@@ -482,6 +491,8 @@ def _emit_forward(src: Source, plans: Sequence[LayerPlan], any_cols: bool) -> No
         kernels.emit_cols_shared(src)
     if any(p.kernel == LISTS for p in plans):
         kernels.emit_lists_shared(src)
+    if any(p.kernel == HYBRID for p in plans):
+        kernels.emit_lists_shared(src, hybrid=True)
     for plan in plans:
         if plan.kernel == ROWS:
             kernels.emit_rows_layer(src, plan)
@@ -553,6 +564,21 @@ def _data_sections(model: Model, plans: Sequence[LayerPlan]) -> list[Section]:
             )
             w.label(plan.weight_label)
             w.db(pack_weights(layer.weight))
+        elif plan.kernel == HYBRID:
+            ro.banner(f"Layer {plan.index} biases: low bytes, then high bytes")
+            ro.label(f"{plan.bias_label}_LO")
+            ro.db([v & 0xFF for v in words])
+            ro.label(f"{plan.bias_label}_HI")
+            ro.db([v >> 8 for v in words])
+            lists_count = sum(plan.list_mask)
+            w.banner(
+                f"Layer {plan.index} weights: {plan.n_in} columns, {lists_count} as neuron lists,"
+                f" {plan.n_in - lists_count} as 2-bit columns",
+                "list: plus count, minus count, plus neurons, minus neurons (-2 twice), pad to even;",
+                "2-bit column: byte count, 0FFh, codes 00 = 0, 01 = +1, 10 = -1, 11 = -2",
+            )
+            w.label(plan.weight_label)
+            w.db(kernels.encode_hybrid(layer.weight, plan.list_mask))
         elif plan.kernel == LISTS:
             ro.banner(f"Layer {plan.index} biases: low bytes, then high bytes")
             ro.label(f"{plan.bias_label}_LO")
@@ -594,7 +620,11 @@ def check_model_fits_z80(model: Model) -> None:
 
 
 def generate_sections(
-    model: Model, layer_kernels: Sequence[str], file_end: int | None = None, hoist: bool = True
+    model: Model,
+    layer_kernels: Sequence[str],
+    file_end: int | None = None,
+    hoist: bool = True,
+    masks: Masks = (),
 ) -> list[Section]:
     """The program as linker sections: code, rodata, weights, then the run-time buffers.
 
@@ -607,7 +637,7 @@ def generate_sections(
             raise UlmError(f"unknown kernel {kernel!r}; expected one of {', '.join(kernels.KERNELS)}")
     if len(layer_kernels) != len(model.layers):
         raise UlmError(f"{len(layer_kernels)} kernels given for {len(model.layers)} layers")
-    plans = layer_plans(model, layer_kernels, hoist)
+    plans = layer_plans(model, layer_kernels, hoist, masks)
     any_cols = uses_accumulator_pages(layer_kernels)
     hoisted = layer_kernels[0] != ROWS and hoist
     src = Source()

@@ -25,6 +25,7 @@ order), then shift right arithmetically (``SRA H`` / ``RR L``: floor) and apply 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,6 +78,7 @@ class LayerPlan:
     bias_label: str
     query_inputs: int = 0  # layer 1 with ``cols``/``lists``: inputs [0, query_inputs) are hoisted
     context_offset: int = 0  # bytes from the weights to the first context column (hoisted layer 1)
+    list_mask: tuple[bool, ...] = ()  # hybrid kernel: which columns are neuron lists
 
 
 # ------------------------------------------------------------------------------------------------
@@ -203,19 +205,19 @@ def emit_rows_layer(src: Source, plan: LayerPlan) -> None:
 # cols kernel
 
 
-def _emit_code_main(src: Source, reg: str, tag: str) -> None:
+def _emit_code_main(src: Source, reg: str, tag: str, prefix: str = "COL") -> None:
     src.op(f"SRL {reg}", "bit 0 of the code")
-    src.op(f"JR C,COL_{tag}_ODD", "01 = +1 or 11 = -2")
+    src.op(f"JR C,{prefix}_{tag}_ODD", "01 = +1 or 11 = -2")
     src.op(f"SRL {reg}", "bit 1")
-    src.op(f"JP C,COL_{tag}_M1", "10 = -1")
-    src.label(f"COL_{tag}_NEXT")
+    src.op(f"JP C,{prefix}_{tag}_M1", "10 = -1")
+    src.label(f"{prefix}_{tag}_NEXT")
     src.op("INC L", "00 = 0, or back from a handler: next neuron")
 
 
-def _emit_code_odd(src: Source, reg: str, tag: str) -> None:
-    src.label(f"COL_{tag}_ODD")
+def _emit_code_odd(src: Source, reg: str, tag: str, prefix: str = "COL") -> None:
+    src.label(f"{prefix}_{tag}_ODD")
     src.op(f"SRL {reg}")
-    src.op(f"JP C,COL_{tag}_M2")
+    src.op(f"JP C,{prefix}_{tag}_M2")
     src.op("LD A,(HL)", "+1: acc[L] += x")
     src.op("ADD A,E")
     src.op("LD (HL),A")
@@ -224,11 +226,11 @@ def _emit_code_odd(src: Source, reg: str, tag: str) -> None:
     src.op("ADC A,D")
     src.op("LD (HL),A")
     src.op("DEC H")
-    src.op(f"JP COL_{tag}_NEXT")
+    src.op(f"JP {prefix}_{tag}_NEXT")
 
 
-def _emit_code_minus(src: Source, tag: str) -> None:
-    src.label(f"COL_{tag}_M2")
+def _emit_code_minus(src: Source, tag: str, prefix: str = "COL") -> None:
+    src.label(f"{prefix}_{tag}_M2")
     src.op("LD A,(HL)", "-2: acc[L] -= x, then once more below")
     src.op("SUB E")
     src.op("LD (HL),A")
@@ -237,7 +239,7 @@ def _emit_code_minus(src: Source, tag: str) -> None:
     src.op("SBC A,D")
     src.op("LD (HL),A")
     src.op("DEC H")
-    src.label(f"COL_{tag}_M1")
+    src.label(f"{prefix}_{tag}_M1")
     src.op("LD A,(HL)", "-1: acc[L] -= x")
     src.op("SUB E")
     src.op("LD (HL),A")
@@ -246,7 +248,7 @@ def _emit_code_minus(src: Source, tag: str) -> None:
     src.op("SBC A,D")
     src.op("LD (HL),A")
     src.op("DEC H")
-    src.op(f"JP COL_{tag}_NEXT")
+    src.op(f"JP {prefix}_{tag}_NEXT")
 
 
 def emit_cols_shared(src: Source) -> None:
@@ -328,7 +330,7 @@ def emit_cols_shared(src: Source) -> None:
 
 
 def _inputs_routine(plan: LayerPlan) -> str:
-    return "LIST_INPUTS" if plan.kernel == LISTS else "COL_INPUTS"
+    return {LISTS: "LIST_INPUTS", HYBRID: "HYB_INPUTS"}.get(plan.kernel, "COL_INPUTS")
 
 
 def _emit_cols_setup(src: Source, plan: LayerPlan, lo: str, hi: str) -> None:
@@ -341,6 +343,9 @@ def _emit_cols_setup(src: Source, plan: LayerPlan, lo: str, hi: str) -> None:
     src.op("LD DE,ACC_HI")
     src.op(f"LD BC,{plan.n_out}")
     src.op("LDIR", "high bytes")
+    if plan.kernel == HYBRID:
+        src.op(f"LD A,{hex8(padded_outputs(plan.n_out))}")
+        src.op("LD (HC_END+1),A", "the 2-bit column length the hybrid kernel stops at")
     if plan.kernel != COLS:
         return
     src.op(f"LD A,{hex8(padded_outputs(plan.n_out))}")
@@ -466,7 +471,7 @@ __all__ = [
 # lists kernel
 
 LISTS = "lists"
-KERNELS = (ROWS, COLS, LISTS)
+KERNELS = (ROWS, COLS, LISTS, "hybrid")
 LIST_MAX_ENTRIES = 255
 
 
@@ -515,21 +520,32 @@ def _emit_list_add(src: Source, reg: str, subtract: bool) -> None:
     src.op("DEC H")
 
 
-def emit_lists_shared(src: Source) -> None:
-    """LIST_INPUTS: every nonzero input adds x to the neurons on its plus list, subtracts it
-    from those on its minus list."""
-    src.banner(
-        "LIST_INPUTS: acc[j] += w[j][i] * x[i] for every nonzero input i   [lists kernel]",
-        "In:  IX = first input (int16), IY = its column list, B = inputs (0 means 256),",
+def emit_lists_shared(src: Source, hybrid: bool = False) -> None:
+    """LIST_INPUTS (lists kernel) or HYB_INPUTS (hybrid kernel): every nonzero input adds x to
+    the neurons on its plus list and subtracts it from those on its minus list; in the hybrid
+    kernel a column may instead be a 2-bit column (header minus count 0FFh)."""
+    name, p = ("HYB_INPUTS", "HY") if hybrid else ("LIST_INPUTS", "LI")
+    kind = "hybrid" if hybrid else "lists"
+    details = [
+        "In:  IX = first input (int16), IY = its column, B = inputs (0 means 256),",
         "     ACC_LO/ACC_HI hold the starting accumulators.",
         "Column list: header (plus count, minus count), plus neuron indices, minus indices (a -2",
         "weight is listed twice), a pad byte to an even length. SP walks the lists (POP BC = two",
         "neurons), so interrupts must be off; only the nonzero weights of nonzero inputs cost time.",
+    ]
+    if hybrid:
+        details += [
+            "A header with minus count 0FFh is followed by a 2-bit column instead (C = its bytes;",
+            "codes as in the cols kernel), for inputs whose weights are dense: the build picks the",
+            "form of each column from measured activity and the TPA budget.",
+        ]
+    details += [
         "Registers: DE = x, H = accumulator page, L = neuron; the alternate set holds counters:",
         "B' = pairs left, D' = plus count, E' = minus entries left, H' = inputs left.",
-        "Out: IY = address after the last column. Uses all registers; SP restored.",
-    )
-    src.label("LIST_INPUTS")
+        "Out: accumulators updated. Uses all registers; SP restored.",
+    ]
+    src.banner(f"{name}: acc[j] += w[j][i] * x[i] for every nonzero input i   [{kind} kernel]", *details)
+    src.label(name)
     src.op("LD A,B")
     src.op("EXX")
     src.op("LD H,A", "H' = inputs left")
@@ -537,7 +553,7 @@ def emit_lists_shared(src: Source) -> None:
     src.op("LD (COL_SAVED_SP),SP")
     src.op("LD SP,IY", "SP = first column")
     src.op("LD H,ACC_LO/256", "H = accumulator low-byte page")
-    src.label("LI_INPUT")
+    src.label(f"{p}_INPUT")
     src.op("LD E,(IX+0)")
     src.op("LD D,(IX+1)", "DE = x")
     src.op("INC IX")
@@ -545,7 +561,11 @@ def emit_lists_shared(src: Source) -> None:
     src.op("POP BC", "C = plus count, B = minus count")
     src.op("LD A,E")
     src.op("OR D")
-    src.op("JP Z,LI_SKIP", "x = 0: step over the column")
+    src.op(f"JP Z,{p}_SKIP", "x = 0: step over the column")
+    if hybrid:
+        src.op("INC B")
+        src.op(f"JP Z,{p}_COLS", "minus count 0FFh: a 2-bit column")
+        src.op("DEC B")
     src.op("LD A,B")
     src.op("EXX")
     src.op("LD E,A", "E' = minus entries")
@@ -557,64 +577,66 @@ def emit_lists_shared(src: Source) -> None:
     src.op("LD B,A", "B' = plus pairs")
     src.op("EXX")
     src.op("OR A")
-    src.op("JR Z,LI_PLUS_DONE")
-    src.label("LI_PLUS")
+    src.op(f"JR Z,{p}_PLUS_DONE")
+    src.label(f"{p}_PLUS")
     src.op("POP BC", "two +1 neurons")
     _emit_list_add(src, "C", False)
     _emit_list_add(src, "B", False)
     src.op("EXX")
     src.op("DEC B")
     src.op("EXX")
-    src.op("JP NZ,LI_PLUS")
-    src.label("LI_PLUS_DONE")
+    src.op(f"JP NZ,{p}_PLUS")
+    src.label(f"{p}_PLUS_DONE")
     src.op("EXX")
     src.op("LD A,E", "A = minus entries")
     src.op("BIT 0,D", "an odd plus entry left?")
     src.op("EXX")
-    src.op("JR Z,LI_MINUS_START")
+    src.op(f"JR Z,{p}_MINUS_START")
     src.op("POP BC", "the last plus neuron, then the first minus one (or the pad)")
     src.op("EX AF,AF'", "keep A (minus entries) in A' across the add")
     _emit_list_add(src, "C", False)
     src.op("EX AF,AF'")
     src.op("OR A")
-    src.op("JR Z,LI_NEXT", "no minus entries: B was the pad")
+    src.op(f"JR Z,{p}_NEXT", "no minus entries: B was the pad")
     src.op("EX AF,AF'")
     _emit_list_add(src, "B", True)
     src.op("EX AF,AF'")
     src.op("DEC A", "one minus entry done")
-    src.label("LI_MINUS_START")
+    src.label(f"{p}_MINUS_START")
     src.op("EXX")
     src.op("LD E,A", "E' = minus entries left")
     src.op("SRL A")
     src.op("LD B,A", "B' = minus pairs")
     src.op("EXX")
     src.op("OR A")
-    src.op("JR Z,LI_MINUS_DONE")
-    src.label("LI_MINUS")
+    src.op(f"JR Z,{p}_MINUS_DONE")
+    src.label(f"{p}_MINUS")
     src.op("POP BC", "two -1 neurons")
     _emit_list_add(src, "C", True)
     _emit_list_add(src, "B", True)
     src.op("EXX")
     src.op("DEC B")
     src.op("EXX")
-    src.op("JP NZ,LI_MINUS")
-    src.label("LI_MINUS_DONE")
+    src.op(f"JP NZ,{p}_MINUS")
+    src.label(f"{p}_MINUS_DONE")
     src.op("EXX")
     src.op("BIT 0,E", "an odd minus entry left?")
     src.op("EXX")
-    src.op("JR Z,LI_NEXT")
+    src.op(f"JR Z,{p}_NEXT")
     src.op("POP BC", "the last minus neuron and the pad")
     _emit_list_add(src, "C", True)
-    src.label("LI_NEXT")
+    src.label(f"{p}_NEXT")
     src.op("EXX")
     src.op("DEC H", "inputs left")
     src.op("EXX")
-    src.op("JP NZ,LI_INPUT")
-    src.op("LD IY,0")
-    src.op("ADD IY,SP", "IY = after the last column")
+    src.op(f"JP NZ,{p}_INPUT")
     src.op("LD SP,(COL_SAVED_SP)")
     src.op("RET")
-    src.label("LI_SKIP", "x = 0: SP += entries rounded up to even")
+    src.label(f"{p}_SKIP", "x = 0: SP += entries rounded up to even")
+    if hybrid:
+        src.op("INC B")
+        src.op(f"JR Z,{p}_SKIP_COLS")
+        src.op("DEC B")
     src.op("LD A,C")
     src.op("ADD A,B")
     src.op("LD C,A")
@@ -623,10 +645,91 @@ def emit_lists_shared(src: Source) -> None:
     src.op("LD B,A", "BC = plus + minus entries")
     src.op("INC BC")
     src.op("RES 0,C", "rounded up to even")
+    src.label(f"{p}_STEP")
     src.op("EX DE,HL")
     src.op("LD HL,0")
     src.op("ADD HL,SP")
     src.op("ADD HL,BC")
     src.op("LD SP,HL")
     src.op("EX DE,HL", "H = accumulator page again")
-    src.op("JP LI_NEXT")
+    src.op(f"JP {p}_NEXT")
+    if not hybrid:
+        return
+    src.label(f"{p}_SKIP_COLS", "a 2-bit column: C = its bytes")
+    src.op("LD B,0")
+    src.op(f"JP {p}_STEP")
+    src.comment("A 2-bit column: eight codes per POP BC, as in COL_MAC.")
+    src.label(f"{p}_COLS")
+    src.op("LD L,0", "neuron 0")
+    src.label("HC_EIGHT")
+    src.op("POP BC", "eight codes")
+    src.op("LD A,C")
+    src.op("OR A")
+    src.op("JP Z,HC_C_ZERO", "four zero weights: skip them at once")
+    for k in range(4):
+        _emit_code_main(src, "C", f"C{k}", "HC")
+    src.op("JP HC_B")
+    for k in range(4):
+        _emit_code_odd(src, "C", f"C{k}", "HC")
+    src.label("HC_B")
+    src.op("LD A,B")
+    src.op("OR A")
+    src.op("JP Z,HC_B_ZERO")
+    for k in range(4):
+        _emit_code_main(src, "B", f"B{k}", "HC")
+    src.label("HC_TEST")
+    src.op("LD A,L")
+    src.label("HC_END")
+    src.op("CP 0", "patched: neurons rounded up to 8")
+    src.op("JP NZ,HC_EIGHT")
+    src.op(f"JP {p}_NEXT")
+    for k in range(4):
+        _emit_code_odd(src, "B", f"B{k}", "HC")
+    src.label("HC_C_ZERO")
+    src.op("LD A,L")
+    src.op("ADD A,4")
+    src.op("LD L,A")
+    src.op("JP HC_B")
+    src.label("HC_B_ZERO")
+    src.op("LD A,L")
+    src.op("ADD A,4")
+    src.op("LD L,A")
+    src.op("JP HC_TEST")
+    for reg in "CB":
+        for k in range(4):
+            _emit_code_minus(src, f"{reg}{k}", "HC")
+
+
+HYBRID = "hybrid"
+COLUMN_MARK = 0xFF
+
+
+def encode_hybrid(weight: npt.NDArray[np.int8], as_list: Sequence[bool]) -> bytes:
+    """The hybrid kernel's data: per column, a neuron list (as :func:`encode_lists`) where
+    ``as_list[i]``, else the header (bytes, 0FFh) and a 2-bit column (as :func:`encode_columns`)."""
+    n_out = weight.shape[0]
+    columns = list_columns(weight)
+    out = bytearray()
+    for index, (plus, minus) in enumerate(columns):
+        if as_list[index]:
+            out += bytes((len(plus), len(minus)))
+            entries = plus + minus
+            out += bytes(entries)
+            if len(entries) % 2:
+                out.append(0)
+        else:
+            out += bytes((column_bytes(n_out), COLUMN_MARK))
+            out += encode_columns(weight[:, index : index + 1])
+    return bytes(out)
+
+
+def hybrid_list_allowed(weight: npt.NDArray[np.int8]) -> list[bool]:
+    """Which columns may be lists in the hybrid kernel (the minus count 0FFh is the mark)."""
+    return [len(p) <= LIST_MAX_ENTRIES and len(m) < COLUMN_MARK for p, m in list_columns(weight)]
+
+
+def hybrid_column_bytes(weight: npt.NDArray[np.int8]) -> tuple[list[int], list[int]]:
+    """Per column: bytes as a list, bytes as a 2-bit column (both with their header)."""
+    n_out = weight.shape[0]
+    as_list = [2 + (len(p) + len(m) + 1) // 2 * 2 for p, m in list_columns(weight)]
+    return as_list, [2 + column_bytes(n_out)] * weight.shape[1]

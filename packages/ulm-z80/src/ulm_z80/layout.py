@@ -60,6 +60,8 @@ class Choice:
 
     kernels: tuple[str, ...]
     hoist: bool = True
+    masks: tuple[tuple[bool, ...], ...] = ()
+    """Hybrid kernel: per layer, which columns are neuron lists."""
 
 
 def input_activity(model: Model, queries: Sequence[str] = PROBE_QUERIES) -> list[np.ndarray]:
@@ -156,3 +158,73 @@ def ranked_choices(model: Model, allowed: Sequence[str], budget: int, limit: int
 
 def _choice(combo: Sequence[LayerCost]) -> Choice:
     return Choice(tuple(c.kernel for c in combo), combo[0].hoist or combo[0].kernel == ROWS)
+
+
+# ------------------------------------------------------------------------------------------------
+# the hybrid kernel: a form per column
+
+
+@dataclass
+class ColumnOption:
+    layer: int
+    column: int
+    extra_bytes: int
+    gain: float
+
+
+@dataclass
+class HybridPlan:
+    """Per-column forms for an all-hybrid build: the smallest forms, and upgrades to lists
+    ordered by T-states saved per extra byte."""
+
+    hoist: bool
+    base_masks: list[list[bool]]
+    upgrades: list[ColumnOption]
+    base_tstates: float
+
+    def masks(self, spare_bytes: int) -> tuple[tuple[tuple[bool, ...], ...], float]:
+        """The masks after spending up to ``spare_bytes`` on upgrades, and the estimated cost."""
+        masks = [list(m) for m in self.base_masks]
+        cost = self.base_tstates
+        for option in self.upgrades:
+            if option.extra_bytes <= spare_bytes:
+                masks[option.layer][option.column] = True
+                spare_bytes -= option.extra_bytes
+                cost -= option.gain
+        return tuple(tuple(m) for m in masks), cost
+
+
+def hybrid_plans(model: Model) -> list[HybridPlan]:
+    """One plan with layer 1's query half hoisted, one without."""
+    from ulm_z80.kernels import hybrid_column_bytes, hybrid_list_allowed
+
+    activity = input_activity(model)
+    plans = []
+    for hoist in (True, False):
+        base_masks: list[list[bool]] = []
+        upgrades: list[ColumnOption] = []
+        total = 0.0
+        for index, layer in enumerate(model.layers):
+            weight = layer.weight
+            n_out = weight.shape[0]
+            active = activity[index].copy()
+            if hoist and index == 0:
+                active[: model.encoder.query_buckets] = 0
+            list_bytes, col_bytes = hybrid_column_bytes(weight)
+            allowed = hybrid_list_allowed(weight)
+            nonzero = (weight != 0).sum(axis=0)
+            entries = nonzero + (weight == -2).sum(axis=0)
+            mask = []
+            for i in range(weight.shape[1]):
+                t_list = float(active[i]) * (float(entries[i]) * LISTS_PER_ENTRY + 40)
+                t_cols = float(active[i]) * (padded_outputs(n_out) * COLS_PER_CODE + float(nonzero[i]) * COLS_PER_NONZERO + 60)
+                as_list = allowed[i] and list_bytes[i] <= col_bytes[i]
+                mask.append(as_list)
+                total += t_list if as_list else t_cols
+                if allowed[i] and not as_list and t_list < t_cols:
+                    upgrades.append(ColumnOption(index, i, list_bytes[i] - col_bytes[i], t_cols - t_list))
+            base_masks.append(mask)
+            total += weight.shape[1] * LISTS_PER_INPUT + n_out * FINISH_PER_NEURON
+        upgrades.sort(key=lambda o: -o.gain / o.extra_bytes)
+        plans.append(HybridPlan(hoist, base_masks, upgrades, total))
+    return plans
