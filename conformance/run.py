@@ -40,6 +40,7 @@ class Outcome:
     cases: int = 0
     mismatches: int = 0
     notes: list[str] = field(default_factory=list)
+    notes_info: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def mismatch(self, what: str) -> None:
@@ -97,8 +98,147 @@ def check_golden(quick: bool, seed: int) -> Outcome:
     return outcome
 
 
+LAYOUTS = ("packed", "fast", "auto")
+
+#: Queries of our own for the example and anchor models (plus random ones from random_query).
+QUERIES = [
+    "is it alive", "can you sit on it", "chair", "is it an animal", "is it made of wood",
+    "is it bigger than a car", "is it a table", "hello", "how are you", "are you a robot",
+    "what is your name", "do you like music", "bye", "IS IT ALIVE?", "  is   it  alive  ",
+    "xyzzy plugh", "can i eat it", "is it red", "does it have legs", "is it in the kitchen",
+]
+
+
+def _z80_models(rng: np.random.Generator, quick: bool) -> list[tuple[str, ulm_spec.Model, int, int]]:
+    """(name, model, queries per layout, queries per layout for the slow packed layout)."""
+    models: list[tuple[str, ulm_spec.Model, int, int]] = []
+    for i in range(6 if quick else 20):
+        hidden = tuple(int(n) for n in rng.integers(1, 33, size=int(rng.integers(1, 4))))
+        charset = bytes(rng.choice(np.frombuffer(ulm_spec.OUTPUT_ALPHABET, dtype=np.uint8), size=int(rng.integers(2, 20)), replace=False))
+        model = random_model(
+            rng, hidden=hidden, charset=charset, encoder=EncoderParams(max_output=int(rng.integers(1, 7))),
+            zero_fraction=float(rng.choice([0.0, 0.5, 0.8, 1.0])), bias_range=int(rng.choice([10, 200, 32767])),
+            shift=int(rng.integers(0, 4)),
+        )
+        models.append((f"random-{i}", model, 10, 10))
+    examples = ROOT / "packages" / "ulm-cli" / "src" / "ulm_cli" / "examples"
+    for name in ("guess", "chat"):
+        models.append((f"example-{name}", ulm_spec.load(examples / f"{name}.ulm"), 20 if quick else 40, 6 if quick else 12))
+    for name in ("guess", "tinychat"):
+        path = ANCHORS / f"{name}.npz"
+        if path.exists():
+            models.append((f"anchor-{name}", ulm_spec.import_npz(path), 15 if quick else 40, 2 if quick else 5))
+    return models
+
+
+@dataclass
+class Z80Run:
+    """What check 2 built and ran, reused by checks 3 and 4."""
+
+    name: str
+    layout: str
+    binary: bytes
+    source: str
+    queries: list[bytes]
+    console: bytes
+
+
+_Z80_RUNS: list[Z80Run] = []
+
+
+def check_z80(quick: bool, seed: int) -> Outcome:
+    from ulm_z80.build import build_program
+    from ulm_z80.linker import TPABudgetError
+    from ulm_z80.verify import check_build, run_queries
+
+    outcome = Outcome("z80")
+    rng = np.random.default_rng(seed + 1)
+    for name, model, n_queries, n_packed in _z80_models(rng, quick):
+        built_kernels: dict[tuple[str, ...], str] = {}
+        started = time.perf_counter()
+        for layout in LAYOUTS:
+            try:
+                build = build_program(model, layout)
+            except TPABudgetError:
+                outcome.notes_info.append(f"{name}: layout {layout} does not fit the TPA")
+                continue
+            count = n_packed if layout == "packed" else n_queries
+            fixed = [q.encode() for q in QUERIES]
+            queries = (fixed + [random_query(rng) for _ in range(count)])[:count] if name.startswith(("example", "anchor")) else [random_query(rng) for _ in range(count)]
+            if build.kernels in built_kernels:
+                # auto chose the same kernels as an explicit layout: the same program, already checked.
+                outcome.notes_info.append(f"{name}: {layout} = {built_kernels[build.kernels]} ({build.layout_name})")
+                continue
+            built_kernels[build.kernels] = layout
+            mismatches = check_build(build, queries)
+            outcome.cases += len(queries)
+            for mismatch in mismatches:
+                outcome.mismatch(f"{name} [{layout}]: {mismatch}"[:300])
+            if name.startswith(("example", "anchor")) or name == "random-0":
+                _, _, console = run_queries(build, queries[:6])
+                _Z80_RUNS.append(Z80Run(name, layout, build.binary, build.source, queries[:6], console))
+        print(
+            f"    {name}: {' -> '.join(map(str, model.layer_sizes))}, layouts {sorted(set(built_kernels.values()))} "
+            f"({time.perf_counter() - started:.1f} s)",
+            flush=True,
+        )
+    return outcome
+
+
+def check_cpm80(quick: bool, seed: int) -> Outcome:
+    sys.path.insert(0, str(ROOT / "packages" / "ulm-z80" / "tests"))
+    from cpm80_runner import run_cpm80
+
+    from ulm_z80.verify import chat_lines
+
+    outcome = Outcome("cpm80")
+    if not _Z80_RUNS:
+        check_z80(True, seed)
+    for run in _Z80_RUNS:
+        lines = [line.decode("latin-1") for line in chat_lines(run.queries)]
+        transcript = run_cpm80(run.binary, ["ULM", *lines, "!"]).encode("latin-1")
+        # The program's own output: from after the CCP's command line echo to its next prompt.
+        start = transcript.index(b"\n", transcript.index(b"A>ULM")) + 1
+        end = transcript.find(b"A>", start)
+        program_text = transcript[start : end if end >= 0 else len(transcript)]
+        outcome.cases += 1
+        if program_text.rstrip(b"\r\n") != run.console.rstrip(b"\r\n"):
+            outcome.mismatch(f"{run.name} [{run.layout}]: cpm80 {program_text[:80]!r} != ulm-emu {run.console[:80]!r}")
+    return outcome
+
+
+def check_assemblers(quick: bool, seed: int) -> Outcome:
+    import shutil
+    import subprocess
+    import tempfile
+
+    outcome = Outcome("assemblers")
+    tools = {"pasmo": ["pasmo", "--bin", "{src}", "{out}"], "z80asm": ["z80asm", "-o", "{out}", "{src}"]}
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        outcome.mismatch(f"{', '.join(missing)} not installed (apt-get install pasmo z80asm)")
+        return outcome
+    if not _Z80_RUNS:
+        check_z80(True, seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in _Z80_RUNS:
+            src = Path(tmp) / "prog.asm"
+            src.write_text(run.source, encoding="ascii")
+            for tool, argv in tools.items():
+                out = Path(tmp) / f"prog-{tool}.bin"
+                subprocess.run([a.format(src=src, out=out) for a in argv], check=False, capture_output=True)
+                outcome.cases += 1
+                got = out.read_bytes() if out.exists() else b""
+                if got != run.binary:
+                    outcome.mismatch(f"{run.name} [{run.layout}]: {tool} gives {len(got)} bytes, ulm {len(run.binary)}, differing")
+    return outcome
+
+
 CHECKS: dict[str, Callable[[bool, int], Outcome]] = {
     "reference": check_reference,
+    "z80": check_z80,
+    "cpm80": check_cpm80,
+    "assemblers": check_assemblers,
     "golden": check_golden,
 }
 
