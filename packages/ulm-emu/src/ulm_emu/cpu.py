@@ -1,5 +1,20 @@
 """A cycle-exact NMOS Zilog Z80 core: the opcode decoder and every instruction live here.
 
+Use::
+
+    cpu = Z80(memory)            # memory: a 65536-byte bytearray, shared, not copied
+    cpu.pc = 0x0100
+    cpu.port_in = lambda port: 0xFF          # 16-bit port address on the bus
+    cpu.port_out = lambda port, value: None
+    cpu.run(until_tstates=4_000_000, stops=frozenset({0x0005}))
+    cpu.step()                   # one instruction (or one HALT cycle), returns T-states
+    cpu.interrupt(0xFF)          # maskable INT (IM 0/1/2); False if not accepted
+    cpu.nmi()
+
+Counters: ``tstates`` (T-states so far, including interrupt acknowledges) and
+``instructions`` (opcode fetches that started an instruction; each repeat of
+LDIR and each stray DD/FD prefix counts as one, HALT idle cycles do not).
+
 How it is organised (read this first):
 
 * Registers.  The eight 8-bit registers live in one list, ``regs``, indexed
