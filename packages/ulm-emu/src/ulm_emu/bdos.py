@@ -56,6 +56,10 @@ FCB_ALLOCATION = 16
 FCB_CR = 32
 FCB_R0 = 33
 RENAME_NEW_NAME = 17
+#: Bit 7 of S2: set when the FCB has not been written since it was opened.
+FILE_WRITE_FLAG = 0x80
+#: What the BDOS leaves in S2 after a failed random seek (an "overflowed", unwritten FCB).
+BAD_SEEK = 0xC0
 
 NAMES = {
     0: "system reset", 1: "console input", 2: "console output", 3: "reader input",
@@ -198,7 +202,8 @@ class Bdos:
         extent = record // RECORDS_PER_EXTENT
         in_extent = records_in_file - extent * RECORDS_PER_EXTENT
         self.memory[(fcb_address + FCB_EX) & 0xFFFF] = extent & 0x1F
-        self.memory[(fcb_address + FCB_S2) & 0xFFFF] = extent >> 5
+        flag = self.memory[(fcb_address + FCB_S2) & 0xFFFF] & FILE_WRITE_FLAG
+        self.memory[(fcb_address + FCB_S2) & 0xFFFF] = flag | extent >> 5
         self.memory[(fcb_address + FCB_RC) & 0xFFFF] = max(0, min(RECORDS_PER_EXTENT, in_extent))
         self.memory[(fcb_address + FCB_CR) & 0xFFFF] = record % RECORDS_PER_EXTENT
 
@@ -302,12 +307,17 @@ class Bdos:
         # Like the BDOS, copy the directory entry into the FCB (the real name replaces a
         # pattern; RC and the allocation map describe the extent); CR is left to the program.
         self._store(de + 1, entry.encode(self.user, self.drive.geometry.block_size)[1:32])
+        self.memory[(de + FCB_S2) & 0xFFFF] |= FILE_WRITE_FLAG  # "not written since open"
         return entry.slot & 3
 
     def close_file(self, de: int) -> int:
+        """Function 16.  Like the BDOS, closing an FCB not written since it was opened does
+        nothing and returns 0; otherwise the directory code of its extent."""
         self._search = None
         fcb = self._fcb(de)
         self._check_drive(fcb)
+        if fcb[FCB_S2] & FILE_WRITE_FLAG:
+            return 0
         pattern = self._key(fcb)
         if pattern is None:
             return NOT_FOUND
@@ -400,9 +410,7 @@ class Bdos:
         new = fcb_key(bytes(fcb[RENAME_NEW_NAME : RENAME_NEW_NAME + KEY_LENGTH]))
         if old is None or new is None:
             return NOT_FOUND
-        if not self.drive.rename(old, new):
-            return NOT_FOUND
-        return (self.drive.slot_of(new) or 0) & 3
+        return 0 if self.drive.rename(old, new) else NOT_FOUND
 
     def set_file_attributes(self, de: int) -> int:
         """Function 30: only t1' (read-only) means something on the host: the file's write
@@ -414,13 +422,15 @@ class Bdos:
         key = fcb_key(bytes(fcb[FCB_NAME : FCB_NAME + KEY_LENGTH]))
         if key is None or not self.drive.set_read_only(key, bool(fcb[9] & 0x80)):
             return NOT_FOUND
-        return (self.drive.slot_of(key) or 0) & 3
+        return 0
 
     # --- reading and writing ---------------------------------------------------------------
 
     def read_sequential(self, de: int) -> int:
         fcb = self._fcb(de)
         self._check_drive(fcb)
+        if fcb[FCB_S2] & BAD_SEEK & ~FILE_WRITE_FLAG:
+            return 1  # after a failed random seek
         key = self._file_key(fcb)
         if key is None:
             return 1
@@ -448,11 +458,23 @@ class Bdos:
         code = self.drive.write_record(key, record, data)
         if code:
             return code
+        self.memory[(de + FCB_S2) & 0xFFFF] &= ~FILE_WRITE_FLAG & 0xFF
         self._position(de, record + 1, self._records(key))
         if (record + 1) % RECORDS_PER_EXTENT == 0:
             self._position(de, record, self._records(key))
             self.memory[(de + FCB_CR) & 0xFFFF] = RECORDS_PER_EXTENT
         return 0
+
+    def _seek_error(self, de: int, code: int) -> int:
+        """A failed random seek marks the FCB "not written" so that closing it is harmless."""
+        self.memory[(de + FCB_S2) & 0xFFFF] |= FILE_WRITE_FLAG
+        return code
+
+    def _bad_seek(self, de: int, code: int) -> int:
+        """A seek to a missing extent leaves the FCB unusable until the program sets a valid
+        random record again (the BDOS marks S2 with 0C0h)."""
+        self.memory[(de + FCB_S2) & 0xFFFF] = BAD_SEEK
+        return code
 
     def _random_record(self, de: int) -> int | None:
         r0, r1, r2 = (self.memory[(de + FCB_R0 + i) & 0xFFFF] for i in range(3))
@@ -463,14 +485,14 @@ class Bdos:
         self._check_drive(fcb)
         record = self._random_record(de)
         if record is None:
-            return 6  # seek past the physical end of the disk
+            return self._seek_error(de, 6)  # seek past the physical end of the disk
         key = self._file_key(fcb)
         if key is None:
-            return 4
+            return self._bad_seek(de, 4)
         records = self._records(key)
         last_extent = max(0, records - 1) // RECORDS_PER_EXTENT
         if record // RECORDS_PER_EXTENT > last_extent:
-            return 4  # seek to an extent that was never written
+            return self._bad_seek(de, 4)  # seek to an extent that was never written
         self._position(de, record, records)
         data = self.drive.read_record(key, record)
         if data is None:
@@ -484,17 +506,18 @@ class Bdos:
         self._check_writable()
         record = self._random_record(de)
         if record is None:
-            return 6
+            return self._seek_error(de, 6)
         key = self._file_key(fcb)
         if key is None:
-            return 5
+            return self._bad_seek(de, 5)
         data = bytes(self.memory[(self.dma + i) & 0xFFFF] for i in range(RECORD_SIZE))
         code = self.drive.write_record(key, record, data)
         if code == 1:
-            return 5  # no directory space for a new extent
+            return self._bad_seek(de, 5)  # no directory space for a new extent
         if code:
             return code
         self._position(de, record, self._records(key))
+        self.memory[(de + FCB_S2) & 0xFFFF] &= ~FILE_WRITE_FLAG & 0xFF
         return 0
 
     def file_size(self, de: int) -> int:
@@ -503,7 +526,7 @@ class Bdos:
         key = self._file_key(fcb)
         records = 0 if key is None else self._records(key)
         self._store(de + FCB_R0, bytes([records & 0xFF, (records >> 8) & 0xFF, records >> 16]))
-        return NOT_FOUND if key is None else 0
+        return NOT_FOUND  # the BDOS ends its directory scan with "not found" either way
 
     def set_random_record(self, de: int) -> int:
         fcb = self._fcb(de)

@@ -199,6 +199,9 @@ class BdosConsole:
             if key == CTRL_R:
                 self._retype(line, start_column, erase_from=None)
                 continue
+            # Typed characters go to the buffer at once: ones deleted later stay in memory
+            # past the final length, as with the real BDOS.
+            memory[(address + 2 + len(line)) & 0xFFFF] = key
             line.append(key)
             self.control_out(key)
             if key == CTRL_C and len(line) == 1:
@@ -206,8 +209,6 @@ class BdosConsole:
             if len(line) >= limit:
                 break
         memory[(address + 1) & 0xFFFF] = len(line)
-        for offset, char in enumerate(line):
-            memory[(address + 2 + offset) & 0xFFFF] = char
         self.out(CR)
 
     def _retype(self, line: list[int], start_column: int, *, erase_from: int | None) -> None:

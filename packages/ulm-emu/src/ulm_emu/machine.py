@@ -243,6 +243,10 @@ class CPMMachine:
         memory[0x005C:0x006C] = first
         memory[0x006C:0x007C] = second
         memory[0x007C:0x0080] = bytes(4)  # CR and R0-R2 of the first FCB
+        # The CCP loaded the program through this FCB and parsing the arguments clears only
+        # EX, S1 and S2: RC still counts the records of the program's last extent.
+        records = -(-len(program) // 128)
+        memory[0x005C + 15] = (records - 1) % 128 + 1 if records else 0
         memory[0x0080] = len(tail)
         memory[0x0081 : 0x0081 + len(tail)] = tail
         memory[0x0081 + len(tail) : 0x0100] = bytes(0x7F - len(tail))

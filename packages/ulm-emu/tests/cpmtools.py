@@ -1,0 +1,197 @@
+"""Helpers for the CP/M tests: assemble small programs with pasmo, run them on our machine and
+on cpm80 (Digital Research's CP/M 2.2 on kosarev's Z80) for differential tests."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from ulm_emu.console import ScriptedConsole
+from ulm_emu.hostdrive import DiskGeometry
+from ulm_emu.machine import CPMMachine, RunResult
+
+PASMO = shutil.which("pasmo")
+
+#: Routines every test program may call: PRINT (DE -> "$" string), PRA (A as hex + blank),
+#: PHEX (A as hex), CRLF, PCHAR (E), SYS (BDOS call, then PRA of the result; A kept).
+PRELUDE = """
+BDOS    EQU 5
+        ORG 100H
+        JP MAIN
+PRINT:  LD C,9
+        JP BDOS
+PRA:    CALL PHEX
+        LD E,' '
+        JP PCHAR
+PHEX:   PUSH AF
+        RRCA
+        RRCA
+        RRCA
+        RRCA
+        CALL PNIB
+        POP AF
+PNIB:   AND 0FH
+        ADD A,90H
+        DAA
+        ADC A,40H
+        DAA
+        LD E,A
+PCHAR:  LD C,2
+        JP BDOS
+CRLF:   LD E,13
+        CALL PCHAR
+        LD E,10
+        JP PCHAR
+SYS:    CALL BDOS
+        PUSH AF
+        CALL PRA
+        POP AF
+        RET
+; DUMP: print B bytes from HL in hex
+DUMP:   LD A,(HL)
+        PUSH HL
+        PUSH BC
+        CALL PHEX
+        POP BC
+        POP HL
+        INC HL
+        DJNZ DUMP
+        JP CRLF
+"""
+
+
+def assemble(source: str, workdir: Path, *, prelude: bool = True) -> bytes:
+    """Assemble Z80 source (with the prelude unless told otherwise) into .COM bytes."""
+    if PASMO is None:
+        pytest.skip("pasmo is not installed (apt install pasmo): cannot assemble test programs")
+    workdir.mkdir(parents=True, exist_ok=True)
+    asm = workdir / "prog.asm"
+    asm.write_text((PRELUDE if prelude else "") + source)
+    out = workdir / "prog.bin"
+    done = subprocess.run(
+        [PASMO, str(asm), str(out)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"pasmo failed:\n{done.stdout}{done.stderr}")
+    return out.read_bytes()
+
+
+def run_ours(
+    program: bytes,
+    directory: Path,
+    *,
+    args: Sequence[str] = (),
+    console_input: bytes = b"",
+    max_tstates: int = 50_000_000,
+    read_only: bool = False,
+    geometry: DiskGeometry | None = None,
+    console: ScriptedConsole | None = None,
+    memory_k: int = 64,
+) -> tuple[bytes, RunResult]:
+    console = console if console is not None else ScriptedConsole(console_input)
+    machine = CPMMachine(
+        memory_k=memory_k,
+        directory=directory,
+        read_only=read_only,
+        console=console,
+        geometry=geometry,
+    )
+    try:
+        machine.load(program, args)
+        result = machine.run(max_tstates)
+    finally:
+        machine.close()
+    return bytes(console.output), result
+
+
+class NeverReadyConsole(ScriptedConsole):
+    """cpm80's keyboard never reports a key waiting; this one behaves the same."""
+
+    def ready(self) -> bool:
+        return False
+
+
+class _Keys:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.position = 0
+
+    def input(self) -> int | None:
+        if self.position >= len(self.data):
+            return None
+        self.position += 1
+        return self.data[self.position - 1]
+
+    def ready(self) -> bool:
+        return False
+
+
+def CPM80_FORMAT(cpm80: object) -> object:  # noqa: N802 - reads as a constant
+    """cpm80's disk in our geometry (2 KB blocks, 16-bit block numbers, EXM = 0, 512 entries),
+    so directory codes and extent behaviour can be compared."""
+    geometry = DiskGeometry()
+    return cpm80.DiskFormat(  # type: ignore[attr-defined]
+        block_size=geometry.block_size,
+        num_blocks=geometry.blocks,
+        num_dir_entries=geometry.directory_entries,
+    )
+
+
+def run_cpm80(
+    program: bytes,
+    directory: Path,
+    *,
+    args: Sequence[str] = (),
+    console_input: bytes = b"",
+    files: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """Run ``program`` as ``PROG ARGS`` under real CP/M 2.2 (cpm80); return what it printed."""
+    cpm80 = pytest.importorskip("cpm80", reason="cpm80 is needed for the differential tests")
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "PROG.COM").write_bytes(program)
+    for name, data in (files or {}).items():
+        (directory / name).write_bytes(data)
+    command = ("PROG " + " ".join(args)).rstrip().upper().encode("ascii")
+    display = cpm80.StringDisplay()
+    machine = cpm80.Z80CPMMachine(
+        drives=[cpm80.HostDrive(directory, format=CPM80_FORMAT(cpm80))],
+        console_reader=_Keys(command + b"\r" + console_input),
+        console_writer=display,
+    )
+    machine.run()
+    text = display.string.encode("latin-1")
+    echo = b"A>" + command + b"\r\r\n"
+    start = text.index(echo) + len(echo)
+    output = text[start:]
+    if output.endswith(b"\r\nA>"):
+        output = output[: -len(b"\r\nA>")]
+    return output
+
+
+def differential(
+    program: bytes,
+    tmp_path: Path,
+    *,
+    args: Sequence[str] = (),
+    console_input: bytes = b"",
+    files: Mapping[str, bytes] | None = None,
+) -> tuple[bytes, bytes]:
+    """(our output, real CP/M's output) for the same program, arguments, input and files."""
+    ours_dir = tmp_path / "ours"
+    ours_dir.mkdir()
+    for name, data in (files or {}).items():
+        (ours_dir / name).write_bytes(data)
+    (ours_dir / "PROG.COM").write_bytes(program)
+    ours, result = run_ours(
+        program,
+        ours_dir,
+        args=args,
+        console=NeverReadyConsole(console_input),
+    )
+    theirs = run_cpm80(program, tmp_path / "cpm80", args=args, console_input=console_input,
+                       files=files)
+    return ours, theirs

@@ -1,0 +1,445 @@
+"""The same programs on our machine and on real CP/M 2.2 (cpm80: Digital Research's CCP and
+BDOS on kosarev's Z80) must print the same console text, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cpmtools import assemble, differential
+
+PAGE_ZERO = """
+MAIN:   LD HL,5CH
+        LD B,36
+        CALL DUMP
+        LD HL,80H
+        LD B,40
+        CALL DUMP
+        RET
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("foo.txt", "b:bar.*"),
+        ("*.com",),
+        ("a:averylongname.text", "x.y.z"),
+        ("a=b",),
+        ("hello", "world", "extra"),
+        ("f*.t*",),
+    ],
+)
+def test_command_tail_and_default_fcbs(tmp_path: Path, args: tuple[str, ...]) -> None:
+    program = assemble(PAGE_ZERO, tmp_path / "asm")
+    ours, real = differential(program, tmp_path, args=args)
+    assert ours == real
+
+
+CONSOLE_INPUT = """
+MAIN:   LD C,1
+        CALL BDOS
+        CP 'Q'
+        RET Z
+        CALL PRA
+        JR MAIN
+"""
+
+
+@pytest.mark.parametrize("keys", [b"ab\tc\x01\x08\r\n\x7fQ", b"x\x03yQ", b"\x1bz\tQ"])
+def test_console_input_with_echo(tmp_path: Path, keys: bytes) -> None:
+    program = assemble(CONSOLE_INPUT, tmp_path / "asm")
+    ours, real = differential(program, tmp_path, console_input=keys)
+    assert ours == real
+
+
+READ_LINE = """
+MAIN:   LD DE,PROMPT
+        CALL PRINT
+        LD DE,BUF
+        LD C,10
+        CALL BDOS
+        LD HL,BUF
+        LD B,12
+        CALL DUMP
+        LD A,(BUF+2)
+        CP 'Q'
+        RET Z
+        JR MAIN
+PROMPT: DB 'Ln> $'
+BUF:    DB 8
+        DS 12
+"""
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        b"abc\rQ\r",
+        b"abc\x08\x08d\rQ\r",  # backspace erases on screen
+        b"ab\x7f\x7fcd\rQ\r",  # DEL echoes the deleted character
+        b"ab\tc\x08\x08x\rQ\r",  # backspace over a tab
+        b"abcdefghij\rQ\r",  # the line ends at the length limit
+        b"ab\x18cd\rQ\r",  # Ctrl-X
+        b"ab\x15cd\rQ\r",  # Ctrl-U
+        b"a\x01b\x08\x12c\nQ\r",  # control character, Ctrl-R, LF ends the line
+        b"ab\x05cd\rQ\r",  # Ctrl-E
+        b"\x08\x7fz\rQ\r",  # deleting from an empty line
+        b"ab\x03\rQ\r",  # Ctrl-C not first: a character
+        b"\x03",  # Ctrl-C first: warm boot
+        b"a\x01\x08\x08\x08x\rQ\r",
+        b"\t\tx\x08\x08\x18y\rQ\r",
+        b"ab",  # input ends inside the line
+    ],
+)
+def test_read_console_buffer_line_editing(tmp_path: Path, keys: bytes) -> None:
+    program = assemble(READ_LINE, tmp_path / "asm")
+    ours, real = differential(program, tmp_path, console_input=keys)
+    assert ours == real
+
+
+SYSTEM = """
+MAIN:   LD DE,S1
+        CALL PRINT
+        LD E,9
+        CALL PCHAR
+        LD E,'x'
+        CALL PCHAR
+        LD E,9
+        CALL PCHAR
+        LD E,'|'
+        CALL PCHAR
+        LD C,12
+        CALL SYS
+        LD A,B
+        CALL PRA
+        LD A,H
+        CALL PRA
+        LD C,25
+        CALL SYS
+        LD C,24
+        CALL SYS
+        LD A,H
+        CALL PRA
+        LD C,32
+        LD E,0FFH
+        CALL SYS
+        LD C,7
+        CALL SYS
+        LD C,29
+        CALL SYS
+        LD C,6
+        LD E,'!'
+        CALL SYS
+        LD C,11
+        CALL SYS
+        LD C,26
+        LD DE,80H
+        CALL SYS
+        LD C,13
+        CALL SYS
+        LD C,14
+        LD E,0
+        CALL SYS
+        RET
+S1:     DB 'a',9,'bc',9,'|',13,10,'12345678',9,'|',8,8,9,'|$'
+"""
+
+
+def test_console_output_and_system_functions(tmp_path: Path) -> None:
+    program = assemble(SYSTEM, tmp_path / "asm")
+    ours, real = differential(program, tmp_path)
+    assert ours == real
+
+
+FILES = """
+; make TEST.DAT, write 3 records, close; open, read to EOF; sizes; random access;
+; search; rename; delete.
+MAIN:   LD DE,FCB
+        LD C,19
+        CALL SYS            ; delete (not there: FF)
+        LD DE,FCB
+        LD C,22
+        CALL SYS            ; make
+        LD B,3
+WLOOP:  PUSH BC
+        LD A,B
+        LD HL,80H
+        LD (HL),A
+        LD DE,81H
+        LD BC,127
+        LDIR
+        LD DE,FCB
+        LD C,21
+        CALL SYS            ; write sequential
+        POP BC
+        DJNZ WLOOP
+        LD DE,FCB
+        LD C,16
+        CALL SYS            ; close
+        CALL CRLF
+        XOR A
+        LD (FCB+12),A
+        LD (FCB+32),A
+        LD DE,FCB
+        LD C,15
+        CALL SYS            ; open
+        LD A,(FCB+15)
+        CALL PRA            ; RC
+RLOOP:  LD DE,FCB
+        LD C,20
+        CALL BDOS           ; read sequential
+        PUSH AF
+        CALL PRA
+        POP AF
+        OR A
+        JR NZ,REOF
+        LD A,(80H)
+        CALL PRA
+        LD A,(0FFH)
+        CALL PRA
+        JP RLOOP
+REOF:   LD A,(FCB+32)
+        CALL PRA            ; CR at EOF
+        CALL CRLF
+        LD DE,FCB
+        LD C,35
+        CALL SYS            ; file size
+        LD HL,FCB+33
+        LD B,3
+        CALL DUMP
+        LD HL,1
+        LD (FCB+33),HL
+        LD DE,FCB
+        LD C,33
+        CALL SYS            ; read random record 1
+        LD A,(80H)
+        CALL PRA
+        LD A,(FCB+32)
+        CALL PRA
+        LD HL,2
+        LD (FCB+33),HL
+        LD A,77H
+        LD (80H),A
+        LD DE,FCB
+        LD C,34
+        CALL SYS            ; write random record 2
+        LD HL,200
+        LD (FCB+33),HL
+        LD DE,FCB
+        LD C,33
+        CALL SYS            ; read random past the end: 4 (no such extent)
+        LD HL,100
+        LD (FCB+33),HL
+        LD DE,FCB
+        LD C,33
+        CALL SYS            ; read random unwritten in extent 0: 1
+        LD A,1
+        LD (FCB+35),A
+        LD DE,FCB
+        LD C,33
+        CALL SYS            ; r2 set: 6
+        XOR A
+        LD (FCB+35),A
+        LD HL,1
+        LD (FCB+33),HL
+        LD DE,FCB
+        LD C,33
+        CALL SYS
+        LD DE,FCB
+        LD C,20
+        CALL SYS            ; sequential read after random read: same record
+        LD A,(80H)
+        CALL PRA
+        LD DE,FCB
+        LD C,36
+        CALL SYS            ; set random record
+        LD HL,FCB+33
+        LD B,3
+        CALL DUMP
+        LD DE,FCB
+        LD C,16
+        CALL SYS
+        CALL CRLF
+        LD DE,ALL
+        LD C,17
+        CALL SYS            ; search first *.*
+SLOOP:  CP 0FFH
+        JR Z,SDONE
+        ADD A,A
+        ADD A,A
+        ADD A,A
+        ADD A,A
+        ADD A,A
+        LD L,A
+        LD H,0
+        LD DE,80H
+        ADD HL,DE
+        LD B,16
+        CALL DUMP
+        LD C,18
+        CALL SYS            ; search next
+        JR SLOOP
+SDONE:  LD DE,RENFCB
+        LD C,23
+        CALL SYS            ; rename TEST.DAT -> NEW.DAT
+        LD DE,RENFCB
+        LD C,23
+        CALL SYS            ; again: FF
+        LD DE,FCB
+        LD C,15
+        CALL SYS            ; open old name: FF
+        LD DE,NEWFCB
+        LD C,15
+        CALL SYS
+        LD DE,NEWFCB
+        LD C,35
+        CALL SYS
+        LD A,(NEWFCB+33)
+        CALL PRA
+        LD DE,NEWFCB
+        LD C,19
+        CALL SYS            ; delete
+        LD DE,NEWFCB
+        LD C,15
+        CALL SYS            ; FF
+        CALL CRLF
+        RET
+FCB:    DB 0,'TEST    DAT',0,0,0,0
+        DS 20
+ALL:    DB 0,'???????????',0,0,0,0
+        DS 20
+RENFCB: DB 0,'TEST    DAT',0,0,0,0
+        DB 0,'NEW     DAT',0,0,0,0
+        DS 4
+NEWFCB: DB 0,'NEW     DAT',0,0,0,0
+        DS 20
+"""
+
+
+def test_file_functions(tmp_path: Path) -> None:
+    program = assemble(FILES, tmp_path / "asm")
+    files = {"AAA.TXT": b"hello\r\n\x1a", "ZZZ.BIN": bytes(range(256)) * 3}
+    ours, real = differential(program, tmp_path, files=files)
+    assert ours == real
+
+
+BIG_FILE = """
+; write 260 records (three extents) sequentially, read them back, random-read across extents
+MAIN:   LD DE,FCB
+        LD C,22
+        CALL SYS
+        LD HL,0
+WLOOP:  LD (80H),HL
+        PUSH HL
+        LD DE,FCB
+        LD C,21
+        CALL BDOS
+        OR A
+        CALL NZ,PRA
+        POP HL
+        INC HL
+        LD A,L
+        CP 4
+        JR NZ,WLOOP
+        LD A,H
+        CP 1
+        JR NZ,WLOOP
+        LD A,(FCB+12)
+        CALL PRA
+        LD A,(FCB+32)
+        CALL PRA
+        LD A,(FCB+15)
+        CALL PRA
+        LD DE,FCB
+        LD C,16
+        CALL SYS
+        CALL CRLF
+        XOR A
+        LD (FCB+12),A
+        LD (FCB+32),A
+        LD DE,FCB
+        LD C,15
+        CALL SYS
+        LD HL,0
+RLOOP:  PUSH HL
+        LD DE,FCB
+        LD C,20
+        CALL BDOS
+        POP HL
+        OR A
+        JR NZ,RDONE
+        LD DE,(80H)
+        LD A,E
+        CP L
+        JP NZ,BAD
+        LD A,D
+        CP H
+        JP NZ,BAD
+        INC HL
+        LD A,L
+        CP 128
+        JP NZ,RLOOP
+        PUSH HL
+        LD A,(FCB+12)       ; at record 128: EX and CR
+        CALL PRA
+        LD A,(FCB+32)
+        CALL PRA
+        POP HL
+        JP RLOOP
+RDONE:  LD A,H
+        CALL PRA
+        LD A,L
+        CALL PRA
+        LD A,(FCB+12)
+        CALL PRA
+        LD A,(FCB+32)
+        CALL PRA
+        LD DE,FCB
+        LD C,35
+        CALL SYS
+        LD HL,FCB+33
+        LD B,3
+        CALL DUMP
+        LD HL,257
+        LD (FCB+33),HL
+        LD DE,FCB
+        LD C,33
+        CALL SYS
+        LD A,(80H)
+        CALL PRA
+        LD A,(FCB+12)
+        CALL PRA
+        LD A,(FCB+32)
+        CALL PRA
+        LD A,(FCB+15)
+        CALL PRA
+        LD HL,400
+        LD (FCB+33),HL
+        LD DE,FCB
+        LD C,33
+        CALL SYS
+        LD DE,ALL
+        LD C,17
+        CALL SYS
+SLOOP:  CP 0FFH
+        RET Z
+        LD C,18
+        CALL SYS
+        JR SLOOP
+BAD:    LD DE,MBAD
+        JP PRINT
+MBAD:   DB 'BAD$'
+FCB:    DB 0,'BIG     DAT',0,0,0,0
+        DS 20
+ALL:    DB 0,'BIG     DAT','?',0,0,0
+        DS 20
+"""
+
+
+def test_multi_extent_file(tmp_path: Path) -> None:
+    program = assemble(BIG_FILE, tmp_path / "asm")
+    ours, real = differential(program, tmp_path)
+    assert ours == real
