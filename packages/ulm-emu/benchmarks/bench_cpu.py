@@ -101,14 +101,18 @@ def main() -> int:
     print("-" * len(header))
     for name, source in PROGRAMS.items():
         code = assemble(HERE / source)
-        ours = min((bench_ulm(code, args.tstates) for _ in range(args.repeat)), key=lambda r: r[0])
-        theirs = min(
-            (bench_z80python(code, args.tstates) for _ in range(args.repeat)), key=lambda r: r[0]
-        )
+        # Interleave the cores' repeats, so a busy machine slows them alike.
+        ours_runs, theirs_runs, native_runs = [], [], []
+        for _ in range(args.repeat):
+            ours_runs.append(bench_ulm(code, args.tstates))
+            theirs_runs.append(bench_z80python(code, args.tstates))
+            native_runs.append(bench_kosarev(code, args.tstates))
+        ours = min(ours_runs, key=lambda r: r[0])
+        theirs = min(theirs_runs, key=lambda r: r[0])
+        native = min(native_runs)
         if ours[1:] != theirs[1:]:
             print(f"{name}: ulm-emu and z80-python end in different states; no numbers")
             return 1
-        native = min(bench_kosarev(code, args.tstates) for _ in range(args.repeat))
         reference_mhz = theirs[1] / theirs[0] / 1e6
         rows = [
             ("ulm-emu", ours[1] / ours[0] / 1e6, f"{ours[2] / ours[0]:12,.0f}"),
