@@ -128,7 +128,12 @@ def _condition(cc: int) -> tuple[int, int]:
 
 
 class Z80:
-    """The CPU.  See the module docstring for the layout; the API is in cpu_api.md."""
+    """The CPU.  See the module docstring for the layout and the API.
+
+    The handlers capture the lists ``regs``, ``alt`` and ``xy`` and the memory:
+    change their items freely, but do not rebind ``regs``/``alt``/``xy`` (assigning
+    ``memory`` is fine, it rebuilds the tables).
+    """
 
     __slots__ = (
         "_alu_ops",
