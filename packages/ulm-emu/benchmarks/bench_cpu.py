@@ -1,11 +1,15 @@
 """Speed of ulm-emu's Z80 next to z80-python and kosarev's z80 (C++), in one run.
 
-    python packages/ulm-emu/benchmarks/bench_cpu.py [--tstates N] [--repeat R]
+    python packages/ulm-emu/benchmarks/bench_cpu.py [--tstates N] [--repeat R] [--com FILE]
 
 Programs (Z80 assembly beside this script, assembled with pasmo):
   mac    mac_loop.asm: the inner loop of a 2-bit-weight dot product (load, shift,
          16-bit add/sub, DJNZ), the hot loop of a ulm model;
   mixed  mixed.asm: sieve, shift-and-add multiply, LDIR/LDDR/CPIR, DAA, IX bit ops.
+With ``--com FILE [--input TEXT]`` a CP/M program also runs on ulm-emu's CP/M
+machine (to its warm boot or N T-states), timed the same way; the other cores
+have no CP/M, so that row has no ratio.
+
 Each core runs each program from the same start for N T-states (to the first
 instruction boundary at or beyond N).  Printed: MHz-equivalent (emulated
 T-states per wall second / 1e6), instructions per second, and ulm-emu's ratio to
@@ -93,6 +97,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tstates", type=int, default=3_000_000, help="T-states per run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per core, best is shown")
+    parser.add_argument("--com", type=Path, help="also time this CP/M .COM on ulm-emu")
+    parser.add_argument("--input", default="", help="console input for --com (\\r = Return)")
     args = parser.parse_args()
 
     print(f"Z80 cores, {args.tstates:,} T-states per run, best of {args.repeat}")
@@ -121,6 +127,29 @@ def main() -> int:
         ]
         for core, mhz, ips in rows:
             print(f"{name:8} {core:12} {mhz:10.3f} {ips} {mhz / reference_mhz:12.2f}x")
+    if args.com is not None:
+        return bench_com(args.com, args.input, args.tstates, args.repeat)
+    return 0
+
+
+def bench_com(path: Path, console_input: str, tstates: int, repeat: int) -> int:
+    from ulm_emu.runner import CPMComRunner
+
+    program = path.read_bytes()
+    feed = console_input.replace("\\r", "\r").encode("latin-1")
+    best = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = CPMComRunner().run(program, console_input=feed, max_tstates=tstates)
+        elapsed = time.perf_counter() - start
+        if best is None or elapsed < best[0]:
+            best = (elapsed, result)
+    assert best is not None
+    elapsed, result = best
+    mhz = result.tstates / elapsed / 1e6
+    ips = f"{result.instructions / elapsed:12,.0f}"
+    label = f"{path.name[:8]:8} {'ulm-emu cpm':12}"
+    print(f"{label} {mhz:10.3f} {ips} {'':>13}  ({result.exit_reason})")
     return 0
 
 
