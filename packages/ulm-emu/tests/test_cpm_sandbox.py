@@ -28,13 +28,16 @@ def fcb(name: bytes, drive: int = 0, new_name: bytes | None = None) -> bytes:
 
 def program(calls: Sequence[tuple[int, bytes]], tmp_path: Path) -> bytes:
     """A program doing each (function, FCB) call in turn and printing A after each; the DMA
-    holds 128 bytes of "X" for writes."""
+    holds 128 bytes of "X" for writes.  Calls with the same FCB bytes share one FCB."""
     lines = ["MAIN:   LD HL,80H", "        LD (HL),'X'", "        LD DE,81H",
              "        LD BC,127", "        LDIR"]
+    labels: dict[bytes, str] = {}
     data = []
-    for index, (function, block) in enumerate(calls):
-        lines += [f"        LD DE,F{index}", f"        LD C,{function}", "        CALL SYS"]
-        data.append(f"F{index}:   DB " + ",".join(str(b) for b in block))
+    for function, block in calls:
+        if block not in labels:
+            labels[block] = f"F{len(labels)}"
+            data.append(f"{labels[block]}:   DB " + ",".join(str(b) for b in block))
+        lines += [f"        LD DE,{labels[block]}", f"        LD C,{function}", "        CALL SYS"]
     lines.append("        RET")
     return assemble("\n".join(lines + data) + "\n", tmp_path / "asm")
 
