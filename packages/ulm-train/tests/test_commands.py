@@ -137,3 +137,11 @@ def test_ctrl_c_saves_the_best_model_and_resume_finishes(tmp_path: Path, monkeyp
     resumed = load(out)
     assert resumed.metadata["training"]["epochs_run"] == 6
     assert resumed.metadata["training"]["interrupted"] is False
+
+
+def test_missing_output_folder_fails_before_training(tmp_path: Path) -> None:
+    data = tmp_path / "tiny.txt"
+    data.write_text(DATA_TEXT)
+    with pytest.raises(UlmError, match="does not exist"):
+        run(TRAIN, str(data), "-o", str(tmp_path / "no" / "m.ulm"))
+    assert not (tmp_path / "no").exists()

@@ -136,3 +136,37 @@ def test_bad_options() -> None:
         train(TINY, TrainConfig(hidden=(300,)))
     with pytest.raises(UlmError, match="no training pairs"):
         train([], FAST)
+
+
+def test_overflow_penalty_is_zero_inside_the_margin_and_pushes_back_outside() -> None:
+    from ulm_train.train import overflow_penalty
+
+    inside = torch.tensor([[16000.0, -16000.0]], requires_grad=True)
+    assert float(overflow_penalty([inside], 0.5).detach()) == 0.0
+    outside = torch.tensor([[20000.0, -30000.0, 100.0]], requires_grad=True)
+    penalty = overflow_penalty([outside], 0.5)
+    assert float(penalty.detach()) > 0.0
+    penalty.backward()
+    assert outside.grad is not None
+    grad = outside.grad[0].tolist()
+    assert grad[0] > 0.0 and grad[1] < 0.0 and grad[2] == 0.0  # descent shrinks |acc|
+
+
+def test_overflow_penalty_pulls_wrapping_accumulators_back_inside_the_margin() -> None:
+    from ulm_train.model import QATNet
+    from ulm_train.train import overflow_penalty
+
+    net = QATNet([16, 8, 3], seed=0)
+    with torch.no_grad():
+        net.biases[0].fill_(32000.0)  # beyond the margin; +32 * weights makes some wrap
+    x = torch.full((4, 16), 320.0)
+    before = net(x, 1.0).accumulators[0].abs().max().item()
+    assert before > 32767  # the integer network wraps
+    optimizer = torch.optim.Adam(net.parameters(), lr=500.0)
+    for _ in range(60):
+        optimizer.zero_grad()
+        overflow_penalty(net(x, 1.0).accumulators, 0.5).backward()
+        optimizer.step()
+        net.clamp_shadow_()
+    after = net(x, 1.0).accumulators[0].abs().max().item()
+    assert after <= 0.5 * 32768

@@ -123,8 +123,14 @@ class TrainCommand:
         train_pairs, val_pairs = _split_validation(dataset.pairs, args.val_fraction, args.seed)
         if args.val:
             val_pairs = val_dataset.pairs
+        if not train_pairs:
+            raise UlmError("no training pairs (every line was empty, a comment or malformed)")
         output = Path(args.output)
         checkpoint = Path(args.checkpoint) if args.checkpoint else output.with_suffix(".ckpt")
+        # Fail now rather than after an hour of training.
+        for what, path in (("-o", output), ("--checkpoint", checkpoint)):
+            if not path.parent.is_dir():
+                raise UlmError(f"{what} {path}: folder {path.parent} does not exist")
         metadata: dict[str, Any] = {
             "data": [{"path": path, "sha256": digest} for path, digest in dataset.files],
             "seed": args.seed,

@@ -241,7 +241,6 @@ def _apply_masks(net: QATNet, masks: Sequence[torch.Tensor]) -> None:
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
