@@ -190,7 +190,9 @@ def test_read_only_file(tmp_path: Path, function: int) -> None:
     (mount / "RO.TXT").write_bytes(b"x" * 128)
     (mount / "RO.TXT").chmod(0o444)
     block = fcb(b"RO      TXT", new_name=b"RW      TXT")
-    output, result = run_ours(program([(OPEN, block), (function, block)], tmp_path), mount)
+    opened = fcb(b"RO      TXT")  # open overwrites bytes 16-31, where rename's new name goes
+    operand = block if function == RENAME else opened
+    output, result = run_ours(program([(OPEN, opened), (function, operand)], tmp_path), mount)
     assert output == b"00 \r\nBdos Err On A: File R/O"
     assert result.exit_reason == errors.BDOS_ERROR
     assert (mount / "RO.TXT").read_bytes() == b"x" * 128
