@@ -43,10 +43,12 @@ def _path(name: str, extras: str = "") -> str:
     return str(PACKAGES / name) + (f"[{extras}]" if extras else "")
 
 
-def _install(session: nox.Session, *names: str, extras: str = "") -> None:
-    """Install ulm packages from the monorepo (ulm-spec first, so pip never looks for it on PyPI)."""
+def _install(session: nox.Session, *names: str, extras: str = "", extras_on: tuple[str, ...] | None = None) -> None:
+    """Install ulm packages from the monorepo in one pip call, ulm-spec among them (so pip never
+    looks for it on PyPI); ``extras`` go to the packages in ``extras_on`` (default: all named)."""
     ordered = ["ulm-spec", *[n for n in names if n != "ulm-spec"]]
-    session.install(*CONSTRAINTS, *[_path(n, extras if n in names else "") for n in ordered])
+    with_extras = names if extras_on is None else extras_on
+    session.install(*CONSTRAINTS, *[_path(n, extras if n in with_extras else "") for n in ordered])
 
 
 def _ensure_debian_tools(session: nox.Session) -> None:
@@ -66,7 +68,7 @@ def _make_test_session(package: str) -> None:
     def tests(session: nox.Session) -> None:
         if package in ("ulm-z80", "ulm-emu"):
             _ensure_debian_tools(session)
-        _install(session, package, *TEST_DEPENDENCIES[package], extras="test")
+        _install(session, package, *TEST_DEPENDENCIES[package], extras="test", extras_on=(package,))
         session.chdir(PACKAGES / package)
         session.run("python", "-m", "pytest", "-q", *session.posargs)
 
