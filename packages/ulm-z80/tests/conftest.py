@@ -19,7 +19,7 @@ ANCHORS = REPO_ROOT.parent / "shared" / "anchors"
 def runner() -> ComRunner:
     from ulm_emu.runner import CPMComRunner
 
-    return CPMComRunner()
+    return CPMComRunner(memory_k=48)  # the target: a 48K CP/M 2.2 machine
 
 
 def anchor(name: str) -> Model:

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from ulm_spec.errors import UlmError
-from ulm_spec.fileformat import save
+from ulm_spec.fileformat import load, save
 from ulm_spec.model import EncoderParams, Model, random_model
 from ulm_spec.plugins import Command
+from ulm_z80.build import build_program
 from ulm_z80.commands import BENCH, BUILD
 from ulm_z80.engine import Z80Engine
 
@@ -46,13 +47,15 @@ def test_build_writes_program_and_companions(tmp_path: Path, capsys: pytest.Capt
     assert run_command(BUILD, [str(model_path), "-o", str(out), "--asm", str(asm), "--map", "--sym",
                                "--lst", "--layout", "fast"]) == 0
     program = out.read_bytes()
-    assert program[:1] == b"\x31"  # LD SP,nn: the first instruction of START
+    assert program[:3] == b"\x2a\x06\x00"  # LD HL,(0006h): START first checks the memory size
     assert "LAYER_1" in asm.read_text()
     assert "TPA" in (tmp_path / "M.map").read_text()
     symbols = parse_sym((tmp_path / "M.sym").read_text())
     for name in ("INPUT", "ACT_1", "ACT_2", "LOGITS", "PROBE_CHAR"):
         assert name in symbols
     assert symbols["LOGITS"] == symbols["ACT_2"]
+    # START refuses to run when its buffers would reach the BDOS: MEM_END is the top of them all
+    assert symbols["MEM_END"] == 0x100 + build_program(load(model_path), "fast").tpa_bytes_used
     assert (tmp_path / "M.lst").stat().st_size > 0
     assert "of 40960 TPA bytes, layout " in capsys.readouterr().out
     for tool, argv in (("pasmo", ["pasmo", "--bin", str(asm), str(tmp_path / "p.bin")]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from ulm_spec.model import Model
 from ulm_spec.plugins import ComRunner, MachineView, com_runner
@@ -147,13 +147,19 @@ def bench_model(
 ) -> list[LayoutReport]:
     """One report per layout (a layout that does not fit the TPA gets a report with ``error``)."""
     reports = []
+    measured: dict[bytes, LayoutReport] = {}
     for layout in layouts:
         try:
             build = build_program(model, layout, tpa_bytes)
         except TPABudgetError as exc:
             reports.append(LayoutReport(layout, "", 0, 0, 0, 0.0, 0, 0.0, 0, 0.0, 0.0, error=str(exc)))
             continue
-        reports.append(measure_build(build, queries, runner))
+        if build.binary in measured:  # e.g. auto chose what fast chose: same program, same numbers
+            reports.append(replace(measured[build.binary], layout=layout))
+            continue
+        report = measure_build(build, queries, runner)
+        measured[build.binary] = report
+        reports.append(report)
     return reports
 
 

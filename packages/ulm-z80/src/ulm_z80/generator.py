@@ -176,6 +176,16 @@ def _emit_main(src: Source, model: Model, hoisted: bool, any_cols: bool) -> None
         "A command tail (A>GUESS IS IT ALIVE) is answered once, then the program returns to CP/M.",
     )
     src.label("START")
+    src.op("LD HL,(BDOS+1)", "the BDOS entry: nothing of ours may reach it")
+    src.op("LD DE,MEM_END")
+    src.op("OR A")
+    src.op("SBC HL,DE")
+    src.op("JR NC,MEM_OK")
+    src.op("LD DE,NO_MEMORY")
+    src.op("LD C,9")
+    src.op("CALL BDOS")
+    src.op("JP 0")
+    src.label("MEM_OK")
     src.op("LD SP,STACK_TOP")
     src.op("LD A,(TAIL)", "tail length")
     src.op("OR A")
@@ -548,6 +558,8 @@ def _data_sections(model: Model, plans: Sequence[LayerPlan]) -> list[Section]:
     ro.op("DB '> $'")
     ro.label("CRLF")
     ro.op("DB 0Dh,0Ah,'$'")
+    ro.label("NO_MEMORY")
+    ro.op("DB 'Not enough memory',0Dh,0Ah,'$'")
     ro.label("CHARSET")
     ro.db(model.charset)
     sections = []
@@ -647,15 +659,16 @@ def generate_sections(
         src.equ("LINEBUF", "ACC_LO", "BDOS 10 line buffer: free until the accumulators are used")
         src.equ("QUERY", "ACC_HI", "normalised query: likewise")
     src.equ("STACK_TOP", "__stack_end", "initial SP")
+    items = bss_items(model, layer_kernels, hoist)
+    if file_end is not None:
+        items = order_bss(items, file_end)
+    src.equ("MEM_END", f"__{items[-1].name}_end", "first address after all buffers")
     src.equ("LOGITS", f"ACT_{len(model.layers)}", "int16 logits, one per class")
     _emit_main(src, model, hoisted, any_cols)
     _emit_tokenizer(src, model)
     _emit_forward(src, plans, any_cols)
     _emit_argmax(src)
     sections = [Section("code", "code", src.text()), *_data_sections(model, plans)]
-    items = bss_items(model, layer_kernels, hoist)
-    if file_end is not None:
-        items = order_bss(items, file_end)
     for item in items:
         sections.append(Section(item.name, "bss", align=item.align, bss_labels=item.labels))
     return sections
