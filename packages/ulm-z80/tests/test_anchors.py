@@ -15,7 +15,9 @@ GUESS_EXPECTED = {"is it alive": b"NO", "can you sit on it": b"YES", "chair": b"
 GUESS_QUERIES = [
     "is it alive", "can you sit on it", "chair", "is it bigger than a breadbox", "does it fly",
     "is it an animal", "IS IT MADE OF METAL?", "can i eat it", "", "table", "is it a chair",
-    "do you like it", "is it red", "  is   it   ALIVE  ",
+    "do you like it", "is it red", "  is   it   ALIVE  ", "is it a plant", "is it bigger than a car",
+    "can it move", "is it soft", "do people use it every day", "is it in the kitchen", "is it a tool",
+    "sofa", "i give up", "what is it", "is it heavy?", "CAN YOU HOLD IT IN YOUR HAND",
 ]
 
 

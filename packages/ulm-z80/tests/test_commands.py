@@ -54,8 +54,11 @@ def test_build_writes_program_and_companions(tmp_path: Path, capsys: pytest.Capt
     for name in ("INPUT", "ACT_1", "ACT_2", "LOGITS", "PROBE_CHAR"):
         assert name in symbols
     assert symbols["LOGITS"] == symbols["ACT_2"]
+    built = build_program(load(model_path), "fast")
+    assert built.binary == program
+    assert all(symbols[name] == built.symbols[name] for name in symbols)
     # START refuses to run when its buffers would reach the BDOS: MEM_END is the top of them all
-    assert symbols["MEM_END"] == 0x100 + build_program(load(model_path), "fast").tpa_bytes_used
+    assert symbols["MEM_END"] == 0x100 + built.tpa_bytes_used
     assert (tmp_path / "M.lst").stat().st_size > 0
     assert "of 40960 TPA bytes, layout " in capsys.readouterr().out
     for tool, argv in (("pasmo", ["pasmo", "--bin", str(asm), str(tmp_path / "p.bin")]),
