@@ -37,6 +37,7 @@ from torch import nn
 from ulm_spec.errors import UlmError
 from ulm_spec.model import EncoderParams, Model
 from ulm_spec.text import derive_charset
+from ulm_train import __version__
 from ulm_train.data import Pair
 from ulm_train.model import QATNet, estimate_com_bytes
 from ulm_train.samples import UNREACHABLE, Samples, encode_pairs, exact_pairs
@@ -283,13 +284,15 @@ def train(
     encoder = encoder or EncoderParams()
     charset = charset or derive_charset(pair.response for pair in train_pairs)
     torch.manual_seed(config.seed)
-    torch.use_deterministic_algorithms(True)
+    previous_deterministic = torch.are_deterministic_algorithms_enabled()
     previous_threads = torch.get_num_threads()
+    torch.use_deterministic_algorithms(True)
     torch.set_num_threads(config.threads)
     try:
         return _train(train_pairs, val_pairs, config, charset, encoder, metadata or {}, checkpoint, resume, report)
     finally:
         torch.set_num_threads(previous_threads)
+        torch.use_deterministic_algorithms(previous_deterministic)
 
 
 def _train(
@@ -463,25 +466,26 @@ def _train(
         raise UlmError("training stopped before the first epoch finished; nothing to export")
     net.load_state_dict(best_state)
     assert best_train is not None
-    summary = {
-        "trainer": "ulm-train 0.1.0",
+    accuracy = {
+        "train_int_char": round(best_train.int_char, 6),
+        "train_int_exact": round(best_train.int_exact, 6),
+        "train_float_char": round(best_train.float_char, 6),
+    }
+    if best_val is not None:
+        accuracy["val_int_char"] = round(best_val.int_char, 6)
+        accuracy["val_int_exact"] = round(best_val.int_exact, 6)
+    summary: dict[str, Any] = {
+        "trainer": f"ulm-train {__version__}",
         "torch": torch.__version__.split("+")[0],
         "options": config_record,
         "epochs_run": history[-1].epoch if history else epoch,
         "best_epoch": best_epoch,
         "train_pairs": len(train_pairs),
         "train_samples": len(train_samples),
-        "accuracy": {
-            "train_int_char": round(best_train.int_char, 6),
-            "train_int_exact": round(best_train.int_exact, 6),
-            "train_float_char": round(best_train.float_char, 6),
-        },
+        "accuracy": accuracy,
         "interrupted": interrupted,
     }
     if best_val is not None:
-        summary["accuracy"].update(  # type: ignore[attr-defined]
-            {"val_int_char": round(best_val.int_char, 6), "val_int_exact": round(best_val.int_exact, 6)}
-        )
         summary["val_pairs"] = len(val_pairs)
     model = net.to_spec(charset, encoder, {**metadata, "training": summary})
     return TrainResult(
