@@ -65,6 +65,11 @@ def test_longest_allowed_lines_are_fine() -> None:
     assert len(dataset.pairs) == 1
 
 
+def test_a_leading_byte_order_mark_is_ignored() -> None:
+    dataset = parse_bytes("\ufeff# comment\nhi|HI\n".encode(), "bom.txt", strict=True)
+    assert [(p.query, p.response) for p in dataset.pairs] == [(b"hi", b"HI")]
+
+
 def test_invalid_utf8_names_the_line() -> None:
     with pytest.raises(DataError, match=r"^u\.txt:3: not valid UTF-8 \(byte FFh at column 4\)"):
         parse_bytes(b"a|YES\nb|NO\nabc\xff|YES\n", "u.txt")

@@ -125,6 +125,8 @@ def parse_bytes(data: bytes, path: str = "<bytes>", strict: bool = False) -> Dat
                 f"{path}:{number}: not valid UTF-8 (byte {raw_line[exc.start]:02X}h at column "
                 f"{exc.start + 1})"
             ) from None
+        if number == 1 and line.startswith("\ufeff"):
+            line = line[1:]  # a byte-order mark some editors write; not part of the text
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
