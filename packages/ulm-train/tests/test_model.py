@@ -53,6 +53,20 @@ def test_integer_forward_equals_reference_layer_by_layer(case: tuple[Model, np.n
             np.testing.assert_array_equal(mine, spec)
 
 
+def test_the_generated_cases_do_wrap_and_floor_negative_values() -> None:
+    """The strategy above is not vacuous: fixed draws of the same kind hit both corner cases."""
+    wrapped = floored_negative = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        model = random_model(rng, hidden=(12,), encoder=SMALL, bias_range=32767, shift=2)
+        x = rng.integers(-32768, 32768, size=(5, model.input_size)).astype(np.int64)
+        acc = x @ model.layers[0].weight.astype(np.int64).T + model.layers[0].bias
+        wrapped += int(((acc < -32768) | (acc > 32767)).sum())
+        floored_negative += int(((acc % 4 != 0) & (((acc + 0x8000) & 0xFFFF) - 0x8000 < 0)).sum())
+        np.testing.assert_array_equal(integer_forward(model, x)[0], forward_batch(model, x)[0])
+    assert wrapped > 50 and floored_negative > 50
+
+
 def test_wrap_and_floor_cases_by_hand() -> None:
     # one input of 1, weight +1, bias 32767: the accumulator 32768 wraps to -32768; >>2 floors.
     layer = Layer(np.array([[1]], dtype=np.int8), np.array([32767], dtype=np.int16), 2, False)
@@ -79,7 +93,8 @@ def test_qat_net_at_alpha_one_is_the_exported_integer_model(seed: int) -> None:
             bias.uniform_(-3000.0, 3000.0, generator=torch.Generator().manual_seed(seed))
     model = net.to_spec(b"ABC", SMALL)
     rng = np.random.default_rng(seed)
-    x = (rng.integers(0, 8, size=(16, SMALL.input_size)) * 32).astype(np.int16)
+    # up to 2000 per input: 16 inputs x 2000 x |w| <= 2 passes 32767, so accumulators wrap
+    x = rng.integers(0, 2001, size=(16, SMALL.input_size)).astype(np.int16)
     with torch.no_grad():
         result = net(torch.from_numpy(x.astype(np.float32)), 1.0)
     spec = forward_batch(model, x)

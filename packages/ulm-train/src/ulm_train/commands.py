@@ -162,7 +162,8 @@ class TrainCommand:
         )
         if result.best_val is not None:
             line += f"; validation {100 * result.best_val.int_char:.2f} % / {100 * result.best_val.int_exact:.2f} %"
-        print(line + f") in {result.seconds:.1f} s")
+        zeros = result.model.metadata["training"]["zero_weights"]
+        print(line + f"; {100 * zeros:.1f} % zero weights) in {result.seconds:.1f} s")
         if result.interrupted:
             print(f"interrupted: saved the best model so far; continue with --resume ({checkpoint})")
             return 130

@@ -483,6 +483,7 @@ def _train(
         "train_pairs": len(train_pairs),
         "train_samples": len(train_samples),
         "accuracy": accuracy,
+        "zero_weights": round(net.zero_fraction(), 6),
         "interrupted": interrupted,
     }
     if best_val is not None:
