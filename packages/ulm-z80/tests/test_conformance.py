@@ -80,3 +80,26 @@ def test_probe_reads_are_not_vacuous(runner: ComRunner) -> None:
     assert len(snapshots) == len(steps) >= 1
     assert any(any(v != 0 for v in layer) for layer in snapshots[0].activations)
     assert snapshots[0].inputs == [int(v) for v in steps[0].inputs]
+
+
+@pytest.mark.parametrize("layout", ["lists", "hybrid", "cols"])
+def test_long_neuron_lists(layout: str, runner: ComRunner) -> None:
+    """Columns with 255-258 list entries: the walkers' odd entries, pads and the carry when
+    skipping a column of a zero input (plus + minus >= 256)."""
+    rng = np.random.default_rng(5)
+    encoder = EncoderParams(query_buckets=16, context_buckets=16, max_output=3)
+    w1 = rng.integers(-2, 2, size=(8, 32)).astype(np.int8)
+    b1 = np.array([900, -900] * 4, dtype=np.int16)  # half the hidden inputs alive, half dead
+    w2 = np.where(rng.random((256, 8)) < 0.5, 1, -1).astype(np.int8)
+    w2[:3, 1] = 0  # a column of 253 entries (odd: one pad byte)
+    w2[:1, 2] = 0  # 255 entries
+    w2[0, 3] = -2  # 257 entries, one of them a -2 listed twice
+    w3 = rng.integers(-2, 2, size=(4, 256)).astype(np.int8)
+    layers = (
+        Layer(w1, b1, 2, True),
+        Layer(w2, rng.integers(-50, 50, size=256).astype(np.int16), 3, True),
+        Layer(w3, np.zeros(4, dtype=np.int16), 4, False),
+    )
+    model = Model(layers, b"ABC", encoder)
+    model.validate()
+    _check(model, layout, runner, ["is it alive", "zz top"])
