@@ -1,13 +1,13 @@
 """The multiply-accumulate kernels: every inner loop of the generated program is emitted here.
 
-Two kernels, chosen per layer:
+Four kernels, chosen per layer:
 
 ``rows`` (the ``packed`` layout)
     Reads the spec's packed 2-bit rows (:mod:`ulm_spec.packing`) directly, one output neuron at a
     time: ``acc = bias; for each input: acc += w * x``. Zero weights cost a shift and a test; the
     weight data is exactly the ``.ulm`` file's, so the program is as small as it gets.
 
-``cols`` (the ``fast`` layout)
+``cols``
     Input-major ("column") order: for each input whose activation is nonzero, walk that input's
     column of weights and add ``w * x`` to every neuron's accumulator. Inputs that are zero (about
     83 % of the input vector, 55-85 % of hidden activations) cost one test and are skipped entirely.
@@ -19,7 +19,17 @@ Two kernels, chosen per layer:
     For layer 1, the query half of the input never changes while an answer is generated, so its
     contribution is computed once per query and saved; each character only adds the context half.
 
-Both kernels wrap their 16-bit sums exactly like the spec (two's complement adds modulo 2^16, in any
+``lists``
+    Input-major too, but each input's column is two lists of neuron indices, one for weight +1 and
+    one for -1 (a -2 weight is listed twice), one byte per nonzero weight: only the nonzero
+    weights of nonzero inputs cost time. The lists are walked with ``POP BC`` (two neurons per
+    POP); loop counters live in the alternate register set.
+
+``hybrid`` (the default)
+    Every column is either a neuron list or a 2-bit column (a header says which), so the build
+    can give the lists' speed to the columns where it pays most per byte.
+
+All kernels wrap their 16-bit sums exactly like the spec (two's complement adds modulo 2^16, in any
 order), then shift right arithmetically (``SRA H`` / ``RR L``: floor) and apply ReLU.
 """
 
@@ -31,10 +41,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ulm_z80.source import Source, hex8, hex16
+from ulm_z80.source import Source, hex8
 
 ROWS = "rows"
 COLS = "cols"
+LISTS = "lists"
+HYBRID = "hybrid"
+KERNELS = (ROWS, COLS, LISTS, HYBRID)
 
 #: Column code of each weight -2, -1, 0, +1 (index w + 2) for the ``cols`` kernel.
 COLUMN_CODE = (0b11, 0b10, 0b00, 0b01)
@@ -437,41 +450,9 @@ def emit_cols_layer(src: Source, plan: LayerPlan) -> None:
     src.op("RET")
 
 
-def bias_bytes(bias: npt.NDArray[np.int16], split: bool) -> tuple[list[int], list[int]] | list[int]:
-    """Biases as DW words (rows kernel) or as separate low/high byte arrays (cols kernel)."""
-    words = [int(b) & 0xFFFF for b in bias]
-    if split:
-        return [w & 0xFF for w in words], [w >> 8 for w in words]
-    return words
-
-
-__all__ = [
-    "COLS",
-    "KERNELS",
-    "ROWS",
-    "LayerPlan",
-    "column_bytes",
-    "emit_cols_layer",
-    "emit_cols_query",
-    "emit_cols_shared",
-    "emit_lists_shared",
-    "encode_lists",
-    "lists_bytes",
-    "lists_eligible",
-    "LISTS",
-    "emit_rows_layer",
-    "emit_rows_shared",
-    "encode_columns",
-    "hex16",
-    "padded_outputs",
-]
-
-
 # ------------------------------------------------------------------------------------------------
 # lists kernel
 
-LISTS = "lists"
-KERNELS = (ROWS, COLS, LISTS, "hybrid")
 LIST_MAX_ENTRIES = 255
 
 
@@ -700,7 +681,6 @@ def emit_lists_shared(src: Source, hybrid: bool = False) -> None:
             _emit_code_minus(src, f"{reg}{k}", "HC")
 
 
-HYBRID = "hybrid"
 COLUMN_MARK = 0xFF
 
 
