@@ -145,3 +145,18 @@ def test_missing_output_folder_fails_before_training(tmp_path: Path) -> None:
     with pytest.raises(UlmError, match="does not exist"):
         run(TRAIN, str(data), "-o", str(tmp_path / "no" / "m.ulm"))
     assert not (tmp_path / "no").exists()
+
+
+def test_train_example_uses_the_shipped_data_and_recipe(tmp_path: Path) -> None:
+    out = tmp_path / "chat.ulm"
+    assert run(TRAIN, "--example", "chat", "-o", str(out), "--epochs", "1", "--quiet") == 0
+    model = load(out)
+    assert model.layer_sizes[1:3] == [128, 64]  # the recipe's hidden sizes
+    assert model.metadata["example"] == "chat"
+    assert model.metadata["data"][0]["path"] == "ulm-train:examples/data/chat-train.txt"
+    assert model.metadata["training"]["options"]["input_dropout"] == 0.1
+    assert model.metadata["training"]["options"]["epochs"] == 1  # an explicit option wins
+    with pytest.raises(UlmError, match="not both"):
+        run(TRAIN, "--example", "chat", str(out), "-o", str(out))
+    with pytest.raises(UlmError, match="no training data"):
+        run(TRAIN, "-o", str(out))

@@ -64,10 +64,15 @@ class TrainCommand:
     help = "train a model with quantisation-aware training and export it as a .ulm file"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("data", nargs="+", help="training data files (input|response per line)")
+        parser.add_argument("data", nargs="*", help="training data files (input|response per line)")
         parser.add_argument("-o", "--output", required=True, help="the .ulm file to write")
-        parser.add_argument("--hidden", default="256,192,128", help="hidden layer sizes (default 256,192,128)")
-        parser.add_argument("--epochs", type=int, default=60, help="epochs (default 60)")
+        parser.add_argument(
+            "--example",
+            choices=("guess", "chat"),
+            help="train a shipped example from its shipped data with its recipe (options given override it)",
+        )
+        parser.add_argument("--hidden", help="hidden layer sizes (default 256,192,128)")
+        parser.add_argument("--epochs", type=int, help="epochs (default 60)")
         parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
         parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
         parser.add_argument("--batch-size", type=int, default=256, help="samples per step (default 256)")
@@ -82,7 +87,7 @@ class TrainCommand:
             "--overflow-margin", type=float, default=0.5, help="keep accumulators within this share of int16 (0.5)"
         )
         parser.add_argument(
-            "--input-dropout", type=float, default=0.0, help="zero each query bucket with this probability (0)"
+            "--input-dropout", type=float, help="zero each query bucket with this probability (default 0)"
         )
         parser.add_argument("--stop-at", type=float, default=0.0, help="stop once integer char accuracy >= this")
         parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
@@ -99,9 +104,23 @@ class TrainCommand:
 
         if args.threads < 1:
             raise UlmError("--threads must be at least 1")
+        data_paths: list[str] = list(args.data)
+        recipe: dict[str, Any] = {"hidden": "256,192,128", "epochs": 60, "input_dropout": 0.0}
+        if args.example:
+            from ulm_train.examples import RECIPES, data_file
+
+            if data_paths:
+                raise UlmError("give either data files or --example, not both")
+            data_paths = [str(data_file(args.example, "train"))]
+            recipe.update(RECIPES[args.example])
+        elif not data_paths:
+            raise UlmError("no training data: give data files or --example guess|chat")
+        for key in recipe:
+            if getattr(args, key) is not None:
+                recipe[key] = getattr(args, key)
         config = TrainConfig(
-            hidden=_parse_hidden(args.hidden),
-            epochs=args.epochs,
+            hidden=_parse_hidden(str(recipe["hidden"])),
+            epochs=int(recipe["epochs"]),
             seed=args.seed,
             lr=args.lr,
             batch_size=args.batch_size,
@@ -111,11 +130,17 @@ class TrainCommand:
             overflow_margin=args.overflow_margin,
             threads=args.threads,
             stop_at=args.stop_at,
-            input_dropout=args.input_dropout,
+            input_dropout=float(recipe["input_dropout"]),
         )
         config.check()
-        dataset = read_files(args.data, strict=args.strict)
+        dataset = read_files(data_paths, strict=args.strict)
         _report_problems(dataset, "training data")
+        if args.example:
+            from ulm_train.examples import DATA_LABEL
+
+            # Name the shipped file the same way wherever the package is installed, so that
+            # `ulm train --example NAME` writes the same bytes everywhere.
+            dataset.files = [(DATA_LABEL + Path(path).name, digest) for path, digest in dataset.files]
         if args.val and args.val_fraction:
             raise UlmError("use either --val or --val-fraction, not both")
         val_dataset = read_files(args.val, strict=args.strict) if args.val else Dataset()
@@ -137,6 +162,8 @@ class TrainCommand:
         }
         if val_dataset.files:
             metadata["val_data"] = [{"path": path, "sha256": digest} for path, digest in val_dataset.files]
+        if args.example:
+            metadata["example"] = args.example
         metadata.update(_parse_meta(args.meta))
         print(
             f"training on {len(train_pairs)} pairs"
@@ -271,8 +298,9 @@ class DataCommand:
             for path, count in write_example(args.example, Path(args.output or "."), args.seed):
                 print(f"wrote {count} pairs to {path}")
             return 0
-        if not args.topic:
+        if not args.topic or not args.topic.strip():
             raise UlmError(f"--backend {args.backend} needs --topic (the secret object)")
+        args.topic = " ".join(args.topic.split())  # one line: it goes into prompts and a header comment
         if not args.output:
             raise UlmError(f"--backend {args.backend} needs -o FILE")
         http = llm.Http(retries=args.retries, backoff=args.backoff, timeout=args.timeout)

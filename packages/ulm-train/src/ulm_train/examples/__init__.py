@@ -18,6 +18,21 @@ from ulm_train.llm import write_atomically
 EXAMPLES = ("guess", "chat")
 DATA_DIR = Path(__file__).parent / "data"
 
+#: The training options the shipped example models were made with (``ulm train --example NAME``).
+RECIPES: dict[str, dict[str, object]] = {
+    "guess": {"hidden": "64,32", "epochs": 40, "input_dropout": 0.1},
+    "chat": {"hidden": "128,64", "epochs": 60, "input_dropout": 0.1},
+}
+#: How the shipped data files are named in a model's metadata, wherever the package is installed.
+DATA_LABEL = "ulm-train:examples/data/"
+
+
+def data_file(name: str, part: str) -> Path:
+    """The shipped ``NAME-PART.txt`` (part = ``train`` or ``heldout``)."""
+    if name not in EXAMPLES:
+        raise UlmError(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
+    return DATA_DIR / f"{name}-{part}.txt"
+
 
 def generate(name: str, seed: int = 0) -> Split:
     if name == "guess":
