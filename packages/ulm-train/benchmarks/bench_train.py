@@ -18,7 +18,7 @@ import time
 import torch
 
 from ulm_train.data import read_files
-from ulm_train.examples import DATA_DIR
+from ulm_train.examples import DATA_DIR, RECIPES
 from ulm_train.train import EpochReport, TrainConfig, train
 
 
@@ -26,8 +26,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--target", type=float, default=0.99)
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--hidden", default="64,32")
+    recipe = RECIPES["guess"]
+    parser.add_argument("--epochs", type=int, default=int(str(recipe["epochs"])))
+    parser.add_argument("--hidden", default=str(recipe["hidden"]))
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -37,7 +38,7 @@ def main() -> int:
         hidden=tuple(int(h) for h in args.hidden.split(",")),
         epochs=args.epochs,
         seed=0,
-        input_dropout=0.1,
+        input_dropout=float(str(recipe["input_dropout"])),
         threads=args.threads,
         stop_at=args.target,
     )
