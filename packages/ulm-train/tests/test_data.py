@@ -43,6 +43,8 @@ def test_parse_rules() -> None:
         (b"is it|   ", "empty response"),
         (b"is it|yes\xc3\xa9", "cannot output"),  # valid UTF-8, but not an output character
         (b"is it|tab\there", "cannot output"),
+        ("is it|stra\u00dfe".encode(), "cannot output"),  # not "STRASSE"
+        ("is it|\ufb01ne".encode(), "cannot output"),  # not "FINE"
         (b"q|" + b"A" * 51, "51 characters"),
         (b"x" * 128 + b"|YES", "128 bytes"),
         (b"\x01\x02|YES", "empty once normalised"),

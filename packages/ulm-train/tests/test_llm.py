@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ulm_spec.errors import UlmError
 from ulm_train.commands import DATA
 from ulm_train.data import read_files
-from ulm_train.llm import AnthropicBackend, Harvest, Http, OllamaBackend, clean_line, parse_answered
+from ulm_train.llm import AnthropicBackend, Harvest, Http, OllamaBackend, clean_line, parse_answered, parse_plain
 
 QUESTIONS = """Here are your questions:
 1. is it alive|YES
@@ -203,3 +205,16 @@ def test_line_cleaning_and_answer_parsing() -> None:
     accepted = parse_answered(QUESTIONS, harvest, "question")
     assert accepted[0] == ("is it alive", "YES")
     assert len(accepted) == 4 and harvest.junk == 4  # preamble, no bar, PERHAPS, empty question
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_reply_text_is_parsed_without_errors(reply: str) -> None:
+    harvest = Harvest()
+    accepted = parse_answered(reply, harvest, "question")
+    parse_plain(reply, harvest, "distractor", "IDK", 50)
+    assert len(accepted) <= len(harvest.pairs)
+    for pair in harvest.pairs:
+        assert pair.query and 1 <= len(pair.response) <= 50
+    lines = sum(1 for line in reply.splitlines() if clean_line(line))
+    assert harvest.junk + harvest.conflicts + len(harvest.pairs) == 2 * lines  # each line counted once per parser

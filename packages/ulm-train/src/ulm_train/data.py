@@ -100,7 +100,8 @@ def _check_pair(raw_input: str, response_text: str, source: str) -> tuple[str, P
     query = normalize_query(raw_bytes)
     if not query:
         return "input is empty once normalised (only spaces or control characters)", None
-    upper = response_text.upper()
+    # Upper-case ASCII only: str.upper() would turn "ß" into "SS" and "ﬁ" into "FI".
+    upper = "".join(ch.upper() if ch.isascii() else ch for ch in response_text)
     bad = sorted({ch for ch in upper if ord(ch) > 0x7F or ord(ch) not in _ALLOWED_RESPONSE_BYTES})
     if bad:
         shown = ", ".join(repr(ch) for ch in bad[:5])
