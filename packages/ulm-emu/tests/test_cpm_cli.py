@@ -9,10 +9,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from ulm_spec.plugins import Command
-
 from cpmtools import assemble
+
 from ulm_emu.cli import RUN_COMMAND
+from ulm_spec.plugins import Command
 
 HELLO = bytes.fromhex("11 09 01 0E 09 CD 05 00 C9") + b"Hi!$"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cpmtools import assemble, differential
 
 PAGE_ZERO = """

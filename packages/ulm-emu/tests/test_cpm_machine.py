@@ -6,9 +6,8 @@ import io
 from pathlib import Path
 
 import pytest
-from ulm_spec.plugins import ComRunner, MachineView, com_runner
-
 from cpmtools import assemble, run_ours
+
 from ulm_emu import errors
 from ulm_emu.ccp import command_tail, parse_fcb
 from ulm_emu.console import ScriptedConsole
@@ -16,6 +15,7 @@ from ulm_emu.errors import EmuError, ProgramTooLarge, SymbolFileError
 from ulm_emu.machine import CPMMachine, MemoryLayout, parse_memory_size
 from ulm_emu.runner import CPMComRunner
 from ulm_emu.symbols import label_table, load_symbols, parse_symbols
+from ulm_spec.plugins import ComRunner, MachineView, com_runner
 
 HELLO = bytes.fromhex("11 09 01 0E 09 CD 05 00 C9") + b"Hi!$"  # LD DE,0109h; LD C,9; CALL 5; RET
 

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-
 from cpmtools import assemble, run_ours
+
 from ulm_emu import errors
 from ulm_emu.hostdrive import DiskGeometry
 

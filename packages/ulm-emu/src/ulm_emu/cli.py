@@ -14,13 +14,12 @@ import sys
 import time
 from pathlib import Path
 
-from ulm_spec.errors import UlmError
-
 from ulm_emu import errors
 from ulm_emu.console import StreamConsole
 from ulm_emu.errors import EmuError, ProgramTooLarge
 from ulm_emu.machine import CPMMachine, RunResult, parse_memory_size
 from ulm_emu.symbols import load_symbols
+from ulm_spec.errors import UlmError
 
 DESCRIPTION = "Run a CP/M 2.2 .COM program on an emulated Z80 (console on stdin/stdout)."
 EPILOG = (

@@ -39,8 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from ulm_spec.plugins import MachineView
-
 from ulm_emu import errors
 from ulm_emu.bdos import Bdos
 from ulm_emu.ccp import command_tail, default_fcbs
@@ -50,6 +48,7 @@ from ulm_emu.cpu import Z80
 from ulm_emu.errors import EmuError, ProgramTooLarge, StopRun
 from ulm_emu.hostdrive import DiskGeometry, DriveError, HostDrive, HostIOError
 from ulm_emu.symbols import label_table, load_symbols
+from ulm_spec.plugins import MachineView
 
 TPA = 0x0100
 BIOS_ENTRIES = (

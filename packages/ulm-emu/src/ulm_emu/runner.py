@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from ulm_spec.plugins import ComResult, Probe
-
 from ulm_emu.console import ScriptedConsole
 from ulm_emu.machine import CPMMachine
+from ulm_spec.plugins import ComResult, Probe
 
 
 class CPMComRunner:
