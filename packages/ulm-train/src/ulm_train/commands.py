@@ -181,7 +181,10 @@ class TrainCommand:
                 resume=args.resume,
                 report=report,
             )
-        save(result.model, output)
+        try:
+            save(result.model, output)
+        except OSError as exc:
+            raise UlmError(f"{output}: cannot write: {exc.strerror or exc}") from None
         best = result.best_train
         line = (
             f"saved {output} (best epoch {result.best_epoch}: integer char accuracy {100 * best.int_char:.2f} %, "

@@ -242,7 +242,11 @@ def _apply_masks(net: QATNet, masks: Sequence[torch.Tensor]) -> None:
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    """``torch.save`` to a temporary file next to ``path``, then rename: never half a checkpoint."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UlmError(f"{path}: cannot write the checkpoint: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         torch.save(obj, tmp)
