@@ -7,7 +7,8 @@ For ``A>PROG hello world.txt`` the CCP leaves:
 * at 005Ch the first default FCB, parsed from the first argument, and at 006Ch the second
   one, parsed from the second argument: drive byte (0 = default, 1 = A: ...), 8 name bytes
   and 3 type bytes blank-padded, ``*`` expanded to ``?`` up to the end of its field, extra
-  characters dropped; EX, S1, S2, RC zero.  CR (007Ch) is zeroed too.
+  characters dropped; EX, S1, S2 zero.  CR (007Ch) is zeroed too.  (The machine also sets the
+  first FCB's RC as the CCP leaves it: the record count of the program file's last extent.)
 
 Arguments are separated by blanks; a delimiter CP/M knows (``= _ . : ; < >``) ends the name
 or, for ``.``, starts the type, as in the CCP.
@@ -53,7 +54,7 @@ def _field(text: bytes, length: int) -> tuple[bytes, bytes]:
 
 
 def parse_fcb(argument: bytes) -> bytes:
-    """The 16 bytes (drive, name, type, EX, S1, S2, RC) the CCP makes of one argument."""
+    """The 16 bytes (drive, name, type, EX, S1, S2, RC = 0) the CCP makes of one argument."""
     drive = 0
     if len(argument) >= 2 and argument[1] == ord(":"):
         drive = (argument[0] - ord("A") + 1) & 0xFF
