@@ -442,3 +442,102 @@ def test_multi_extent_file(tmp_path: Path) -> None:
     program = assemble(BIG_FILE, tmp_path / "asm")
     ours, real = differential(program, tmp_path)
     assert ours == real
+
+
+MORE_SYSTEM = """
+MAIN:   LD C,8
+        LD E,95H
+        CALL SYS            ; set IOBYTE
+        LD C,7
+        CALL SYS            ; get IOBYTE
+        LD C,32
+        LD E,5
+        CALL SYS            ; set user 5
+        LD C,32
+        LD E,0FFH
+        CALL SYS            ; get user
+        LD C,32
+        LD E,0
+        CALL SYS
+        CALL CRLF
+        LD C,31
+        CALL BDOS           ; DPB address; print SPT BSH BLM EXM DSM DRM AL0 AL1
+        LD B,11
+        CALL DUMP
+        LD C,27
+        CALL BDOS           ; allocation vector: directory blocks, then the files'
+        LD B,4
+        CALL DUMP
+        LD DE,8000H
+        LD C,26
+        CALL SYS            ; DMA at 8000h
+        LD DE,ALL
+        LD C,17
+        CALL SYS            ; the whole directory record goes to the DMA
+        LD HL,8000H
+        LD B,64
+        CALL DUMP
+        LD HL,8040H
+        LD B,64
+        CALL DUMP
+        LD DE,QALL
+        LD C,17
+        CALL SYS            ; drive byte "?": every entry
+QLOOP:  CP 0FFH
+        JR Z,QDONE
+        LD C,18
+        CALL SYS
+        JR QLOOP
+QDONE:  CALL CRLF
+        LD DE,FCB
+        LD C,15
+        CALL SYS
+        LD HL,3
+        LD (FCB+33),HL
+        LD A,'Z'
+        LD (8000H),A
+        LD DE,FCB
+        LD C,40
+        CALL SYS            ; write random with zero fill, record 3
+        LD DE,FCB
+        LD C,16
+        CALL SYS            ; (CP/M updates the directory, hence the size, at close)
+        LD DE,FCB
+        LD C,35
+        CALL SYS
+        LD A,(FCB+33)
+        CALL PRA
+        LD HL,3
+        LD (FCB+33),HL
+        LD DE,FCB
+        LD C,33
+        CALL SYS
+        LD A,(8000H)
+        CALL PRA
+        LD DE,FCB
+        LD C,16
+        CALL SYS
+        LD C,28
+        CALL SYS            ; write protect
+        LD C,29
+        CALL SYS            ; read-only vector
+        LD C,37
+        LD DE,1
+        CALL SYS            ; reset drive A:
+        LD C,29
+        CALL SYS
+        RET
+ALL:    DB 0,'???????????',0,0,0,0
+        DS 20
+QALL:   DB '?','???????????','?',0,0,0
+        DS 20
+FCB:    DB 0,'AAA     TXT',0,0,0,0
+        DS 20
+"""
+
+
+def test_more_system_and_directory_functions(tmp_path: Path) -> None:
+    program = assemble(MORE_SYSTEM, tmp_path / "asm")
+    files = {"AAA.TXT": b"hello\r\n\x1a", "ZZZ.BIN": bytes(range(256)) * 20}
+    ours, real = differential(program, tmp_path, files=files)
+    assert ours == real
