@@ -173,3 +173,17 @@ def test_ulm_run_command(hello: Path) -> None:
         capture_output=True, timeout=120, check=False,
     )
     assert (done.returncode, done.stdout) == (0, b"Hi!")
+
+
+def test_closed_output_ends_quietly(tmp_path: Path) -> None:
+    program = tmp_path / "LOOP.COM"
+    program.write_bytes(bytes.fromhex("1E 78 0E 02 CD 05 00 18 F7"))  # print "x" forever
+    with subprocess.Popen(
+        [sys.executable, "-m", "ulm_emu", str(program)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(10) == b"x" * 10
+        process.stdout.close()
+        assert process.wait(timeout=120) == 141
+        assert process.stderr.read() == b""

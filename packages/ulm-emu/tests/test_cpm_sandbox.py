@@ -242,3 +242,19 @@ def test_other_drives_are_a_select_error(tmp_path: Path) -> None:
     output, result = run_ours(program([(OPEN, fcb(b"X       TXT", drive=2))], tmp_path), tmp_path)
     assert output == b"\r\nBdos Err On B: Select"
     assert result.exit_reason == errors.BDOS_ERROR
+
+
+def test_set_file_attributes_read_only(tmp_path: Path) -> None:
+    mount = tmp_path / "m"
+    mount.mkdir()
+    (mount / "F.TXT").write_bytes(b"x" * 128)
+    read_only = fcb(b"F       " + bytes([ord("T") | 0x80]) + b"XT")
+    writable = fcb(b"F       TXT")
+    clear = fcb(b"F       TXT", drive=1)  # its own FCB: open copies t1' into the one it opens
+    calls = [(30, read_only), (OPEN, writable), (30, clear), (WRITE, writable), (30, read_only),
+             (OPEN, read_only), (WRITE, read_only)]
+    output, result = run_ours(program(calls, tmp_path), mount)
+    # set R/O, open, clear R/O, write ok, set R/O again, open, write: File R/O
+    assert output == b"00 00 00 00 00 00 \r\nBdos Err On A: File R/O"
+    assert result.exit_reason == errors.BDOS_ERROR
+    assert not (mount / "F.TXT").stat().st_mode & 0o222

@@ -4,12 +4,14 @@ Exit status: 0 after a warm boot (or when piped console input ran out while the 
 for a key), 1 for an error before the program starts (missing file, bad option value, bad
 symbol file), 2 for a usage error, 3 T-state limit, 4 HALT, 5 unimplemented BDOS/BIOS
 function, 6 program larger than the TPA, 7 CP/M disk error (``Bdos Err On A: R/O`` ...),
-8 host I/O error, 130 Ctrl-C typed three times.  Errors are one line on stderr.
+8 host I/O error, 130 Ctrl-C typed three times, 141 when stdout is closed by its reader.
+Errors are one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -98,6 +100,13 @@ def execute(args: argparse.Namespace, prog: str = "ulm-emu") -> int:
     """Run the command described by parsed ``args``; return the exit status."""
     try:
         return _execute(args, prog)
+    except BrokenPipeError:
+        # The reader of our output went away (``ulm-emu X.COM | head``): stop quietly, as
+        # programs killed by SIGPIPE do, without a second error when Python flushes stdout.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + 13
     except ProgramTooLarge as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return errors.EXIT_TOO_LARGE
