@@ -34,6 +34,7 @@ from ulm_emu.errors import BDOS_ERROR, HOST_ERROR, UNIMPLEMENTED, WARM_BOOT, Sto
 from ulm_emu.hostdrive import (
     RECORD_SIZE,
     RECORDS_PER_EXTENT,
+    DirectoryEntry,
     DriveError,
     HostDrive,
     HostIOError,
@@ -324,9 +325,8 @@ class Bdos:
         entry = self.drive.find(pattern, self._extent(fcb))
         return NOT_FOUND if entry is None else entry.slot & 3
 
-    def _directory_record(self, slot: int) -> bytes:
+    def _directory_record(self, entries: list[DirectoryEntry | None], slot: int) -> bytes:
         """The 128-byte directory record holding ``slot``, as the BDOS copies it to the DMA."""
-        entries = self.drive.directory()
         first = slot - slot % 4
         block_size = self.drive.geometry.block_size
         return b"".join(
@@ -354,7 +354,7 @@ class Bdos:
             if wanted_extent is not None and entry.extent != wanted_extent:
                 continue
             self._search = _Search(fcb_address, slot)
-            self._store(self.dma, self._directory_record(slot))
+            self._store(self.dma, self._directory_record(entries, slot))
             return slot & 3
         self._search = None
         return NOT_FOUND

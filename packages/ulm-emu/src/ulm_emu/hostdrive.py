@@ -383,13 +383,15 @@ class HostDrive:
         return 0
 
     def _check_growth(self, file: HostFile, old_size: int, new_size: int) -> int:
-        files = self.sync()
         block = self.geometry.block_size
         extra_blocks = -(-new_size // block) - (-(-old_size // block))
+        grown = HostFile(file.key, file.host_name, new_size, file.read_only)
+        current = HostFile(file.key, file.host_name, old_size, file.read_only)
+        if extra_blocks == 0 and grown.extents == current.extents:
+            return 0  # the new records fit in blocks the file already has
+        self.sync()
         if self.used_blocks() + extra_blocks > self.geometry.blocks:
             return 2
-        grown = HostFile(file.key, file.host_name, new_size, file.read_only)
-        current = files.get(file.key, file)
         if grown.extents - current.extents > self.free_slots():
             return 1
         return 0

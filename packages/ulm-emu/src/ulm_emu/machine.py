@@ -255,6 +255,7 @@ class CPMMachine:
         memory[cpu.sp] = memory[cpu.sp + 1] = 0  # RET from the program -> 0000h -> WBOOT
         cpu.pc = TPA
         cpu.af = cpu.bc = cpu.de = cpu.hl = 0
+        self.bdos.reset_disk_system(0)  # DMA 0080h, as the CCP leaves it
         cpu.iff1 = cpu.iff2 = False
         cpu.halted = False
 
