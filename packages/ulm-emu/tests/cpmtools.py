@@ -167,9 +167,8 @@ def run_cpm80(
     echo = b"A>" + command + b"\r\r\n"
     start = text.index(echo) + len(echo)
     output = text[start:]
-    if output.endswith(b"\r\nA>"):
-        output = output[: -len(b"\r\nA>")]
-    return output
+    prompt = output.find(b"\r\nA>")  # the CCP is back: the program has ended
+    return output if prompt < 0 else output[:prompt]
 
 
 def differential(

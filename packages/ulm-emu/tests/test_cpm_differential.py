@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from cpmtools import assemble, differential
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 PAGE_ZERO = """
 MAIN:   LD HL,5CH
@@ -540,4 +542,27 @@ def test_more_system_and_directory_functions(tmp_path: Path) -> None:
     program = assemble(MORE_SYSTEM, tmp_path / "asm")
     files = {"AAA.TXT": b"hello\r\n\x1a", "ZZZ.BIN": bytes(range(256)) * 20}
     ours, real = differential(program, tmp_path, files=files)
+    assert ours == real
+
+
+# Random typing, compared with the real BDOS.  Ctrl-P (printer echo) is left out: cpm80 has no
+# printer.  "Q" first on a line ends the program, so it is only typed at the end.
+EDIT_KEYS = b"ab  \t\x08\x08\x7f\x18\x15\x12\x05\x01\x1b\x03xyz"
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(keys=st.lists(st.sampled_from(list(EDIT_KEYS)), min_size=1, max_size=30))
+def test_read_console_buffer_random_typing(tmp_path_factory: pytest.TempPathFactory, keys: list[int]) -> None:
+    tmp_path = tmp_path_factory.mktemp("typing")
+    program = assemble(READ_LINE, tmp_path / "asm")
+    ours, real = differential(program, tmp_path, console_input=bytes(keys) + b"\rQ\r")
+    assert ours == real
+
+
+@settings(max_examples=10, deadline=None)
+@given(keys=st.binary(min_size=1, max_size=40).map(lambda b: bytes(c & 0x7F for c in b if c & 0x7F not in (0x10, 0x51))))
+def test_console_input_random_bytes(tmp_path_factory: pytest.TempPathFactory, keys: bytes) -> None:
+    tmp_path = tmp_path_factory.mktemp("keys")
+    program = assemble(CONSOLE_INPUT, tmp_path / "asm")
+    ours, real = differential(program, tmp_path, console_input=keys + b"Q")
     assert ours == real

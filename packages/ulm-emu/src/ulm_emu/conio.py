@@ -171,7 +171,9 @@ class BdosConsole:
             if key == BACKSPACE:
                 if line:
                     line.pop()
-                    self._retype(line, start_column, erase_from=self.column)
+                    # The BDOS keeps the column to back up from in a byte where 0 means
+                    # "retype": at column 0 a backspace retypes the line like Ctrl-R.
+                    self._retype(line, start_column, erase_from=self.column or None)
                 continue
             if key == DEL:
                 if line:
