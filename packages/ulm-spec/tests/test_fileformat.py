@@ -38,6 +38,7 @@ def test_round_trip_random(seed: int) -> None:
     assert loads(dumps(model)) == model
 
 
+@pytest.mark.fuzz
 def test_every_single_byte_corruption_and_truncation_is_detected() -> None:
     data = dumps(_model())
     for i in range(len(data)):
@@ -104,6 +105,7 @@ def test_header_errors() -> None:
         loads(MAGIC + b"\x00" * (4 * 1024 * 1024 + 1))
 
 
+@pytest.mark.fuzz
 def test_huge_claimed_sizes_are_rejected_without_allocating() -> None:
     # A bin header claiming 2 GiB in a tiny file.
     evil = MAGIC + b"\xa7version\x01\xa5crc32\x00\xa7payload\xc6\x7f\xff\xff\xff"
@@ -122,6 +124,7 @@ def test_load_reports_missing_file(tmp_path: Path) -> None:
         load(tmp_path / "nope.ulm")
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=300))
 def test_garbage_never_escapes_as_another_exception(data: bytes) -> None:
     for candidate in (data, MAGIC + data):

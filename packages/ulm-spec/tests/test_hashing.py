@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,6 +45,7 @@ def test_query_encoder_worked_example() -> None:
     assert int(query_buckets(b"a").sum()) == 32  # one character, one trigram " a "
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=300))
 def test_query_bucket_total_counts_trigrams(raw: bytes) -> None:
     values = query_buckets(raw)

@@ -40,6 +40,7 @@ def test_query_is_cut_before_normalising() -> None:
     assert len(normalize_query(b"x" * 1000)) == MAX_QUERY_BYTES
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=400))
 def test_every_byte_string_normalises(raw: bytes) -> None:
     text = normalize_query(raw)

@@ -82,6 +82,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
         read_files([tmp_path / "missing.txt"])
 
 
+@pytest.mark.fuzz
 @settings(max_examples=400, deadline=None)
 @given(st.binary(max_size=400) | st.lists(st.sampled_from([b"a", b"|", b"\n", b"#", b" ", b"\xff", b"\xc3\xa9", b"\r", b"Y", b"\x00"]), max_size=80).map(b"".join))
 def test_any_bytes_give_a_result_or_a_one_line_error(data: bytes) -> None:

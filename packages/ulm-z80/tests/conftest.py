@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from ulm_spec.model import Model
 from ulm_spec.npz import import_npz
 from ulm_spec.plugins import ComRunner
+
+# Hypothesis profiles: "ci" (default) and "fuzz" (nox -s fuzz sets HYPOTHESIS_PROFILE=fuzz).
+settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 #: <repo>/../shared/anchors, next to the monorepo checkout.
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from ulm_z80.asm import AsmError, assemble, assemble_file
 from ulm_z80.asm.forms import all_forms
 
+pytestmark = pytest.mark.fuzz
+
 
 def outcome(source: str | bytes) -> bytes | AsmError:
     try:
