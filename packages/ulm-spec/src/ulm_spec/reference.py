@@ -57,17 +57,7 @@ def forward_scalar(model: Model, x: Sequence[int]) -> list[list[int]]:
 
 def forward(model: Model, x: npt.ArrayLike) -> Activations:
     """Run the network on input ``x`` with numpy; one int16 array per layer (last = logits)."""
-    values = np.asarray(x, dtype=np.int64)
-    activations: Activations = []
-    for layer in model.layers:
-        acc = layer.weight.astype(np.int64) @ values + layer.bias.astype(np.int64)
-        acc = ((acc + 0x8000) & 0xFFFF) - 0x8000
-        acc >>= layer.shift
-        if layer.relu:
-            np.maximum(acc, 0, out=acc)
-        activations.append(acc.astype(np.int16))
-        values = acc
-    return activations
+    return [batch[0] for batch in forward_batch(model, np.asarray(x)[np.newaxis, :])]
 
 
 def forward_batch(model: Model, x: npt.ArrayLike) -> Activations:
