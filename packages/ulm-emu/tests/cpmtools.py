@@ -3,6 +3,7 @@ on cpm80 (Digital Research's CP/M 2.2 on kosarev's Z80) for differential tests."
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -194,3 +195,103 @@ def differential(
     theirs = run_cpm80(program, tmp_path / "cpm80", args=args, console_input=console_input,
                        files=files)
     return ours, theirs
+
+
+
+# --- random file-operation programs, for differential fuzzing ---------------------------------
+# A generated program does a random sequence of BDOS file calls on three FCBs (AAA.DAT exists
+# with two records at the start) and prints every return code and the data it reads.  The
+# generator keeps to calls that mean the same on a real CP/M and here: it avoids what depends
+# on the directory being updated only at close (reopening or sizing a file that is open and
+# written; deleting, renaming or searching while a file is), making a name that exists, and
+# random writes that leave holes.
+
+FUZZ_NAMES = ("AAA", "BBB", "CCC")
+
+
+class _FileState:
+    def __init__(self, name: str) -> None:
+        self.exists = name == "AAA"
+        self.records = 2 if self.exists else 0
+        self.opened = False
+        self.written = False  # written since opened or made
+
+
+def _call(function: int, fcb: str) -> list[str]:
+    return [f"        LD DE,{fcb}", f"        LD C,{function}", "        CALL SYS"]
+
+
+def _fuzz_step(rng: random.Random, files: dict[str, _FileState], index: int) -> list[str]:
+    name = rng.choice(FUZZ_NAMES)
+    state, fcb = files[name], f"F{name}"
+    busy = any(f.opened and f.written for f in files.values())
+    choice = rng.choice(
+        ["make", "open", "close", "write", "read", "delete", "rename", "search", "rread",
+         "rwrite", "size", "setrr"]
+    )
+    if choice == "make" and not state.exists:
+        state.exists, state.opened, state.written, state.records = True, True, True, 0
+        return [f"        LD HL,{fcb}+12", "        LD B,24", f"C{index}:   LD (HL),0",
+                "        INC HL", f"        DJNZ C{index}", *_call(22, fcb)]
+    if choice == "open" and state.exists and not (state.opened and state.written):
+        state.opened, state.written = True, False
+        return ["        XOR A", f"        LD ({fcb}+12),A", f"        LD ({fcb}+14),A",
+                f"        LD ({fcb}+32),A", *_call(15, fcb)]
+    if choice == "close" and state.opened:
+        state.written = False
+        return _call(16, fcb)
+    if choice == "write" and state.opened:
+        state.written = True
+        lines = []
+        for _ in range(rng.randint(1, 3)):
+            lines += [f"        LD A,{rng.randint(0, 255)}", "        LD (80H),A", *_call(21, fcb)]
+        return lines
+    if choice == "read" and state.opened:
+        return [*_call(20, fcb), "        LD A,(80H)", "        CALL PRA"]
+    if choice == "delete" and not busy:
+        state.exists = state.opened = False
+        return _call(19, fcb)
+    if choice == "rename" and not busy:
+        other = rng.choice(FUZZ_NAMES)
+        if other == name or files[other].exists:
+            return []
+        if state.exists:
+            files[other].exists, files[other].records = True, state.records
+            state.exists = state.opened = files[other].opened = False
+        return [f"        LD HL,R{name}{other}", "        LD DE,RBUF", "        LD BC,32",
+                "        LDIR", *_call(23, "RBUF")]
+    if choice == "search" and not busy:
+        return [*_call(17, "ALL"), f"S{index}:   CP 0FFH", f"        JR Z,D{index}",
+                "        LD C,18", "        CALL SYS", f"        JR S{index}", f"D{index}:"]
+    if choice == "rread" and state.opened and state.records:
+        record = rng.randint(0, state.records - 1)
+        return [f"        LD HL,{record}", f"        LD ({fcb}+33),HL", *_call(33, fcb),
+                "        LD A,(80H)", "        CALL PRA"]
+    if choice == "rwrite" and state.opened:
+        record = rng.randint(0, state.records)  # no holes
+        state.records = max(state.records, record + 1)
+        state.written = True
+        return [f"        LD A,{rng.randint(0, 255)}", "        LD (80H),A",
+                f"        LD HL,{record}", f"        LD ({fcb}+33),HL", *_call(34, fcb)]
+    if choice == "size" and not (state.opened and state.written):
+        return [*_call(35, fcb), f"        LD A,({fcb}+33)", "        CALL PRA"]
+    if choice == "setrr" and state.opened:
+        return [*_call(36, fcb), f"        LD A,({fcb}+33)", "        CALL PRA"]
+    return []
+
+
+def random_file_program(rng: random.Random, steps: int) -> str:
+    """Source of a program doing ``steps`` random file operations (see above)."""
+    files = {name: _FileState(name) for name in FUZZ_NAMES}
+    lines = ["MAIN:"]
+    for index in range(steps):
+        step = _fuzz_step(rng, files, index)
+        if step:
+            lines += [*step, "        CALL CRLF"]
+    lines.append("        RET")
+    for name in FUZZ_NAMES:
+        lines += [f'F{name}:   DB 0,"{name:<8}DAT",0,0,0,0', "        DS 20"]
+        lines += [f'R{name}{other}: DB 0,"{name:<8}DAT",0,0,0,0,0,"{other:<8}DAT",0,0,0,0'
+                  for other in FUZZ_NAMES]
+    lines += ['ALL:    DB 0,"???????????",0,0,0,0', "        DS 20", "RBUF:   DS 36"]
+    return "\n".join(lines) + "\n"

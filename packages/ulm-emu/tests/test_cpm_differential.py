@@ -3,10 +3,11 @@ BDOS on kosarev's Z80) must print the same console text, byte for byte."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
-from cpmtools import assemble, differential
+from cpmtools import assemble, differential, random_file_program
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -565,4 +566,14 @@ def test_console_input_random_bytes(tmp_path_factory: pytest.TempPathFactory, ke
     tmp_path = tmp_path_factory.mktemp("keys")
     program = assemble(CONSOLE_INPUT, tmp_path / "asm")
     ours, real = differential(program, tmp_path, console_input=keys + b"Q")
+    assert ours == real
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), length=st.integers(5, 25))
+def test_random_file_operations(tmp_path_factory: pytest.TempPathFactory, seed: int, length: int) -> None:
+    tmp_path = tmp_path_factory.mktemp("files")
+    source = random_file_program(random.Random(seed), length)
+    program = assemble(source, tmp_path / "asm")
+    ours, real = differential(program, tmp_path, files={"AAA.DAT": bytes(range(200))})
     assert ours == real

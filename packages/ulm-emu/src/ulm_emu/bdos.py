@@ -252,6 +252,7 @@ class Bdos:
     # --- disk system -----------------------------------------------------------------------
 
     def reset_disk_system(self, de: int) -> int:
+        self.drive.log_in()
         self.dma = DEFAULT_DMA
         self.write_protected = self.drive.read_only
         self._search = None
@@ -266,6 +267,7 @@ class Bdos:
 
     def reset_drive(self, de: int) -> int:
         if de & 1:
+            self.drive.log_in()
             self.write_protected = self.drive.read_only
         return 0
 
@@ -340,14 +342,12 @@ class Bdos:
         if not match_all:
             self._check_drive(fcb)
         pattern = None if match_all else self._key(fcb)
-        if pattern is None and not match_all:
-            self._search = None
-            return NOT_FOUND
+        invalid = pattern is None and not match_all  # no host file has this name: no match
         wanted_extent = None if match_all or fcb[FCB_EX] == WILDCARD else self._extent(fcb)
         entries = self.drive.directory()
         for slot in range(start, len(entries)):
             entry = entries[slot]
-            if entry is None:
+            if entry is None or invalid:
                 continue
             if pattern is not None and not key_matches(pattern, entry.file.key):
                 continue
@@ -356,7 +356,11 @@ class Bdos:
             self._search = _Search(fcb_address, slot)
             self._store(self.dma, self._directory_record(entries, slot))
             return slot & 3
+        # Not found.  The BDOS still copies its directory buffer to the DMA: the record where
+        # its scan stopped, just after the highest slot ever used.
         self._search = None
+        stop = min(max(start, self.drive.high_water + 1), len(entries) - 1)
+        self._store(self.dma, self._directory_record(entries, stop))
         return NOT_FOUND
 
     def search_first(self, de: int) -> int:
@@ -396,7 +400,8 @@ class Bdos:
         if slot is None:
             return NOT_FOUND
         self._store(de + FCB_S1, bytes(3 + 16))  # S1, S2, RC and the allocation map cleared
-        self.memory[(de + FCB_S2) & 0xFFFF] = extent >> 5
+        # Like open, make leaves the FCB marked "not written": closing it unwritten is a no-op.
+        self.memory[(de + FCB_S2) & 0xFFFF] = FILE_WRITE_FLAG | extent >> 5
         return slot & 3
 
     def rename_file(self, de: int) -> int:

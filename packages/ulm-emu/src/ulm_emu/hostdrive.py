@@ -174,7 +174,11 @@ class HostDrive:
         self._slots: list[tuple[bytes, int] | None] = [None] * self.geometry.directory_entries
         self._open_files: dict[str, tuple[int, bool]] = {}  # host name -> (fd, writable)
         self._files: dict[bytes, HostFile] = {}
+        #: The highest directory slot used since the drive was logged in (the BDOS's
+        #: "cdrmax": deleting does not lower it; searches stop after it).
+        self.high_water = -1
         self.sync()
+        self.log_in()
 
     # --- the directory --------------------------------------------------------------------
 
@@ -223,7 +227,14 @@ class HostDrive:
         for name in stale:
             self._forget(name)
         self._files = files
+        used = [index for index, slot in enumerate(self._slots) if slot is not None]
+        self.high_water = max([self.high_water, *used])
         return files
+
+    def log_in(self) -> None:
+        """What the BDOS does when it logs the drive in (reset): recount the used slots."""
+        used = [index for index, slot in enumerate(self._slots) if slot is not None]
+        self.high_water = max(used, default=-1)
 
     def _free_slot(self) -> int | None:
         for index, slot in enumerate(self._slots):
