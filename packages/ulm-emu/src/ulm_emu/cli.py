@@ -27,7 +27,7 @@ DESCRIPTION = "Run a CP/M 2.2 .COM program on an emulated Z80 (console on stdin/
 EPILOG = (
     "exit status: 0 warm boot (or end of piped input), 1 error, 2 usage, 3 T-state limit, "
     "4 HALT, 5 unimplemented BDOS/BIOS call, 6 program larger than the TPA, "
-    "7 CP/M disk error, 8 host I/O error, 130 Ctrl-C x3"
+    "7 CP/M disk error, 8 host I/O error, 130 Ctrl-C x3, 141 output closed"
 )
 REFERENCE_MHZ = 4.0
 

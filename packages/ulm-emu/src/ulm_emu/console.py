@@ -86,7 +86,12 @@ class StreamConsole:
     def __init__(
         self, input_fd: int | None = None, output: BinaryIO | None = None
     ) -> None:
-        self._fd = sys.stdin.fileno() if input_fd is None else input_fd
+        if input_fd is None:
+            try:
+                input_fd = sys.stdin.fileno()
+            except (OSError, ValueError):  # no stdin at all (closed): input has ended
+                input_fd = os.open(os.devnull, os.O_RDONLY)
+        self._fd = input_fd
         self._output = output if output is not None else sys.stdout.buffer
         self.is_tty = os.isatty(self._fd)
         self._pending: deque[int] = deque()
