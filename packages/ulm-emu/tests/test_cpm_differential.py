@@ -50,7 +50,7 @@ MAIN:   LD C,1
 """
 
 
-@pytest.mark.parametrize("keys", [b"ab\tc\x01\x08\r\n\x7fQ", b"x\x03yQ", b"\x1bz\tQ"])
+@pytest.mark.parametrize("keys", [b"ab\tc\x01\x08\r\n\x7fQ", b"x\x03yQ", b"\x1bz\tQ", b"\x00\r\tQ"])
 def test_console_input_with_echo(tmp_path: Path, keys: bytes) -> None:
     program = assemble(CONSOLE_INPUT, tmp_path / "asm")
     ours, real = differential(program, tmp_path, console_input=keys)

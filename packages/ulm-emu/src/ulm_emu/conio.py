@@ -4,8 +4,8 @@ This reproduces what Digital Research's BDOS does with the characters, so progra
 users get) the same screen as on a real CP/M 2.2:
 
 * The BDOS counts the cursor column of everything it prints: a printable character (20h-7Eh)
-  advances it, DEL (7Fh) does not, backspace moves it back, CR sets it to 0, other control
-  characters leave it.  Tabs printed through functions 2 and 9 expand to blanks up to the next
+  advances it, DEL (7Fh) does not, backspace moves it back, line feed (not CR) sets it to 0,
+  other control characters leave it.  Tabs printed through functions 2 and 9 expand to blanks up to the next
   multiple of 8.
 * Function 1 echoes printable characters, CR, LF, tab and backspace; other control characters
   are returned without echo.  Function 6 bypasses all of this.
@@ -114,7 +114,7 @@ class BdosConsole:
             return
         elif char == BACKSPACE:
             self.column -= 1
-        elif char == CR:
+        elif char == LF:  # CP/M 2.2 starts a new column count at the line feed, not the CR
             self.column = 0
 
     def tab_out(self, char: int) -> None:
