@@ -258,3 +258,15 @@ def test_set_file_attributes_read_only(tmp_path: Path) -> None:
     assert output == b"00 00 00 00 00 00 \r\nBdos Err On A: File R/O"
     assert result.exit_reason == errors.BDOS_ERROR
     assert not (mount / "F.TXT").stat().st_mode & 0o222
+
+
+def test_rename_never_replaces_an_invisible_host_entry(mount: Path, tmp_path: Path) -> None:
+    (mount / "A.TXT").write_bytes(b"a")
+    (mount / "LINK.TXT").symlink_to(tmp_path / "outside.txt")
+    (mount / "DIR.TXT").mkdir()
+    calls = [(RENAME, fcb(b"A       TXT", new_name=b"LINK    TXT")),
+             (RENAME, fcb(b"A       TXT", new_name=b"DIR     TXT"))]
+    output, result = run_ours(program(calls, tmp_path), mount)
+    assert codes(output) == [0xFF, 0xFF] and result.ok
+    assert (mount / "LINK.TXT").is_symlink() and (mount / "A.TXT").read_bytes() == b"a"
+    assert (tmp_path / "outside.txt").read_bytes() == b"secret"

@@ -456,6 +456,8 @@ class HostDrive:
         if new != old and new in files:
             return False
         target = host_name(new)
+        if new != old and self._host_entry_exists(target):
+            return False  # an invisible entry (symlink, directory, FIFO...) holds the name
         self._forget(source.host_name)
         try:
             os.rename(source.host_name, target, src_dir_fd=self._dir_fd, dst_dir_fd=self._dir_fd)
@@ -467,6 +469,13 @@ class HostDrive:
             assert slot is not None
             self._slots[index] = (new, slot[1])
         self.sync()
+        return True
+
+    def _host_entry_exists(self, name: str) -> bool:
+        try:
+            os.stat(name, dir_fd=self._dir_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
         return True
 
     def set_read_only(self, key: bytes, read_only: bool) -> bool:
