@@ -63,3 +63,17 @@ def test_single_ctrl_c_is_a_character(pty: tuple[int, int]) -> None:
         os.write(master, b"\x03\x03\x03")
         with pytest.raises(ConsoleInterrupt):
             console.read()
+
+
+def test_ctrl_c_reaches_a_program_that_never_reads(pty: tuple[int, int]) -> None:
+    master, slave = pty
+    output = io.BytesIO()
+    console = StreamConsole(input_fd=slave, output=output)
+    machine = CPMMachine(console=console)
+    machine.load(bytes.fromhex("1E 78 0E 02 CD 05 00 18 F7"))  # print "x" forever
+    with console.session():
+        os.write(master, b"\x03\x03\x03")
+        result = machine.run(max_tstates=50_000_000)
+    machine.close()
+    assert result.exit_reason == errors.INTERRUPTED
+    assert output.getvalue().startswith(b"xxxx")

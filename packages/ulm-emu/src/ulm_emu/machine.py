@@ -379,6 +379,7 @@ class CPMMachine:
         cpu = self.cpu
         console = self.console
         handled = (-1, -1)
+        next_poll = cpu.tstates + POLL_TSTATES
         while True:
             pc = cpu.pc
             if pc in stops and (pc, cpu.tstates) != handled:
@@ -386,11 +387,11 @@ class CPMMachine:
                 self._at_stop(pc)
             if cpu.tstates >= limit:
                 raise self._limit_reached(limit)
-            before = cpu.tstates
-            cpu.run(min(limit, before + POLL_TSTATES), stops)
+            cpu.run(min(limit, next_poll), stops)
             if cpu.halted:
                 raise self._halted()
-            if cpu.tstates - before >= POLL_TSTATES // 2:
+            if cpu.tstates >= next_poll:
+                next_poll = cpu.tstates + POLL_TSTATES
                 console.poll()
 
     def _run_stepping(
