@@ -172,6 +172,7 @@ class CPMMachine:
             self.drive = HostDrive(directory, read_only=read_only, geometry=geometry)
         except HostIOError as exc:
             raise EmuError(str(exc)) from exc
+        weakref.finalize(self, self.drive.close)  # host descriptors go with the machine
         self.bdos = Bdos(
             self.cpu.memory,
             self.conio,
