@@ -11,9 +11,14 @@ from pathlib import Path
 
 import pytest
 from cpmtools import assemble, run_ours
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ulm_emu import errors
+from ulm_emu.errors import StopRun
 from ulm_emu.hostdrive import DiskGeometry
+from ulm_emu.machine import CPMMachine
+from ulm_emu.names import host_key
 
 OPEN, CLOSE, SEARCH_FIRST, DELETE, READ, WRITE, MAKE, RENAME = 15, 16, 17, 19, 20, 21, 22, 23
 RANDOM_WRITE = 34
@@ -270,3 +275,51 @@ def test_rename_never_replaces_an_invisible_host_entry(mount: Path, tmp_path: Pa
     assert codes(output) == [0xFF, 0xFF] and result.ok
     assert (mount / "LINK.TXT").is_symlink() and (mount / "A.TXT").read_bytes() == b"a"
     assert (tmp_path / "outside.txt").read_bytes() == b"secret"
+
+
+FILE_FUNCTIONS = [15, 16, 17, 18, 19, 20, 21, 22, 23, 30, 33, 34, 35, 36, 40]
+NAMES = [b"A       TXT", b"B       TXT", b"LINK    TXT", b"????????TXT", b"A       ???", b"MOUNT      "]
+
+
+@st.composite
+def fcbs(draw: st.DrawFn) -> bytes:
+    """FCBs with a valid, wildcard or arbitrary name, positions kept small (files stay small)."""
+    drive = draw(st.sampled_from([0, 0, 0, 1, 2, ord("?")]))
+    name = draw(st.one_of(st.sampled_from(NAMES), st.binary(min_size=11, max_size=11)))
+    new_name = draw(st.one_of(st.sampled_from(NAMES), st.binary(min_size=11, max_size=11)))
+    extent, s2 = draw(st.integers(0, 3)), draw(st.sampled_from([0, 0, 0x80, 0xC0]))
+    cr, r0, r1, r2 = draw(st.integers(0, 130)), draw(st.integers(0, 255)), draw(st.integers(0, 2)), draw(
+        st.sampled_from([0, 0, 1]))
+    return (bytes([drive]) + name + bytes([extent, 0, s2, 0, drive]) + new_name + bytes(4)
+            + bytes([cr, r0, r1, r2]))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(calls=st.lists(st.tuples(st.sampled_from(FILE_FUNCTIONS), fcbs()), min_size=1, max_size=10))
+def test_random_fcbs_stay_inside(tmp_path_factory: pytest.TempPathFactory,
+                                 calls: list[tuple[int, bytes]]) -> None:
+    root = tmp_path_factory.mktemp("fuzz")
+    (root / "outside.txt").write_bytes(b"secret")
+    mount = root / "mount"
+    mount.mkdir()
+    (mount / "A.TXT").write_bytes(b"a" * 300)
+    (mount / "LINK.TXT").symlink_to(root / "outside.txt")
+    machine = CPMMachine(directory=mount)
+    try:
+        for function, block in calls:
+            assert len(block) == 36
+            machine.memory[0x5000 : 0x5000 + 36] = block
+            try:
+                result = machine.bdos.call(function, 0x5000, 0x100)
+            except StopRun as stop:
+                assert stop.reason == errors.BDOS_ERROR, stop.message
+                continue
+            assert 0 <= result <= 0xFFFF
+    finally:
+        machine.close()
+    assert sorted(p.name for p in root.iterdir()) == ["mount", "outside.txt"]
+    assert (root / "outside.txt").read_bytes() == b"secret"
+    for entry in mount.iterdir():
+        assert entry.name == "LINK.TXT" or (entry.is_file() and not entry.is_symlink())
+        assert entry.name == "LINK.TXT" or host_key(entry.name) is not None
+    assert (mount / "LINK.TXT").is_symlink()
