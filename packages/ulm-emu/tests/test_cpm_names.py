@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -50,6 +51,7 @@ def test_host_names_that_fit_and_do_not() -> None:
         assert host_key(name) is None, name
 
 
+@pytest.mark.fuzz
 @given(st.binary(min_size=11, max_size=11))
 def test_any_fcb_name_maps_to_a_plain_file_name_or_nothing(raw: bytes) -> None:
     found = fcb_key(raw)

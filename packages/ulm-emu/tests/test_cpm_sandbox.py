@@ -83,6 +83,7 @@ HOSTILE_NAMES = [
 ]
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("raw", HOSTILE_NAMES)
 def test_hostile_fcb_names_never_reach_outside(mount: Path, tmp_path: Path, raw: bytes) -> None:
     name = raw[:11].ljust(11, b" ")
@@ -95,6 +96,7 @@ def test_hostile_fcb_names_never_reach_outside(mount: Path, tmp_path: Path, raw:
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("raw", [n[:11].ljust(11, b" ") for n in HOSTILE_NAMES[:8]])
 def test_hostile_names_cannot_be_created(mount: Path, tmp_path: Path, raw: bytes) -> None:
     calls = [(MAKE, fcb(raw)), (WRITE, fcb(raw)), (RENAME, fcb(b"NEW     TXT", new_name=raw))]
@@ -295,6 +297,7 @@ def fcbs(draw: st.DrawFn) -> bytes:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.fuzz
 @given(calls=st.lists(st.tuples(st.sampled_from(FILE_FUNCTIONS), fcbs()), min_size=1, max_size=10))
 def test_random_fcbs_stay_inside(tmp_path_factory: pytest.TempPathFactory,
                                  calls: list[tuple[int, bytes]]) -> None:
