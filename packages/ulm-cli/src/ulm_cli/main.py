@@ -8,6 +8,7 @@ still appears, and says which package to install.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -79,6 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UlmError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader of our output went away (``ulm inspect X | head``): stop quietly, as a
+        # program killed by SIGPIPE would, without a second error when Python flushes stdout.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + 13
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"{PROG}: error: {where}{exc.strerror or exc}", file=sys.stderr)

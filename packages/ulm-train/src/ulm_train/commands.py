@@ -211,10 +211,12 @@ class EvalCommand:
 
     def run(self, args: argparse.Namespace) -> int:
         from ulm_spec.fileformat import load
+        from ulm_spec.npz import import_npz
         from ulm_train.evaluate import evaluate_model
         from ulm_train.llm import write_atomically
 
-        model = load(args.model)
+        # An original Z80-μLM .npz is evaluated as imported, like ask/inspect/build accept it.
+        model = import_npz(args.model) if str(args.model).lower().endswith(".npz") else load(args.model)
         dataset = read_files(args.data, strict=args.strict)
         _report_problems(dataset, "data")
         if not dataset.pairs:

@@ -97,7 +97,7 @@ class Metrics:
     overflow_risk: list[float]
     """Per layer: fraction of samples with some accumulator beyond the margin."""
     peak: list[float]
-    """Per layer: the largest |accumulator| seen, as a fraction of 32768 (>= 1 means it wrapped)."""
+    """Per layer: the largest ``|accumulator|`` seen, as a fraction of 32768 (>= 1 means it wrapped)."""
 
 
 @dataclass
