@@ -98,3 +98,14 @@ def test_missing_plugin_names_its_package(capsys: pytest.CaptureFixture[str], mo
     assert "pip install ulm-train" in capsys.readouterr().err
     assert main([]) == 2
     assert "not installed: pip install ulm-z80" in capsys.readouterr().out
+
+
+def test_every_installed_subcommand_has_an_example() -> None:
+    from ulm_cli.main import _MissingCommand, available_commands
+    from ulm_spec.plugins import BrokenCommand
+
+    for name, command in available_commands().items():
+        if isinstance(command, (_MissingCommand, BrokenCommand)):
+            continue
+        example = getattr(command, "example", "")
+        assert f"ulm {name}" in example, f"'ulm {name} --help' shows no example"

@@ -167,10 +167,15 @@ class RunCommand:
     """``ulm run``: the :class:`ulm_spec.plugins.Command` for the ``ulm.commands`` group."""
 
     help = "run a CP/M .COM program on the emulated Z80 (ulm-emu)"
+    example = (
+        "examples:\n"
+        "  ulm run GUESS.COM IS IT ALIVE               # one-shot: the words are the command tail\n"
+        "  ulm run --stats --max-tstates 4_000_000_000 GUESS.COM   # chat mode; options go before the program"
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.description = DESCRIPTION
-        parser.epilog = EPILOG
+        parser.epilog = f"{self.example}\n\n{EPILOG}"
         add_arguments(parser)
 
     def run(self, args: argparse.Namespace) -> int:

@@ -62,6 +62,11 @@ def _split_validation(pairs: list[Pair], fraction: float, seed: int) -> tuple[li
 
 class TrainCommand:
     help = "train a model with quantisation-aware training and export it as a .ulm file"
+    example = (
+        "examples:\n"
+        "  ulm train pets.txt -o pets.ulm --hidden 64,32 --epochs 40\n"
+        "  ulm train --example guess -o guess.ulm     # the shipped example, byte for byte\n"
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("data", nargs="*", help="training data files (input|response per line)")
@@ -202,6 +207,11 @@ class TrainCommand:
 
 class EvalCommand:
     help = "evaluate a .ulm model on data files (per-class accuracy, confusions, spec agreement)"
+    example = (
+        "examples:\n"
+        "  ulm eval pets.ulm pets.txt\n"
+        "  ulm eval guess.ulm heldout.txt --report report.md\n"
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("model", help="the .ulm model")
@@ -231,6 +241,12 @@ class EvalCommand:
 
 class DataCommand:
     help = "data tools: stats, balance, generate"
+    example = (
+        "examples:\n"
+        "  ulm data stats pets.txt\n"
+        "  ulm data balance pets.txt -o balanced.txt --per-class 200 --seed 1\n"
+        "  ulm data generate --backend template --example guess -o guess.txt\n"
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -50,6 +50,11 @@ def _write(path: Path, data: bytes | str) -> None:
 
 class BuildCommand:
     help = "build a model into one CP/M .COM program for the Z80"
+    example = (
+        "examples:\n"
+        "  ulm build guess.ulm -o GUESS.COM --map --sym          # then: ulm run GUESS.COM IS IT ALIVE\n"
+        "  ulm build guess.ulm -o GUESS.COM --asm GUESS.asm --layout packed   # the smallest program\n"
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("model", help="the .ulm model (or an original .npz)")
@@ -89,6 +94,11 @@ class BuildCommand:
 
 class BenchCommand:
     help = "measure every layout of a model on the emulated Z80 (size, T-states per character)"
+    example = (
+        "examples:\n"
+        "  ulm bench guess.ulm                        # every layout, the default queries\n"
+        "  ulm bench guess.ulm --layout auto --json --queries my-queries.txt\n"
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("model", help="the .ulm model (or an original .npz)")
