@@ -245,7 +245,7 @@ class DataCommand:
         "examples:\n"
         "  ulm data stats pets.txt\n"
         "  ulm data balance pets.txt -o balanced.txt --per-class 200 --seed 1\n"
-        "  ulm data generate --backend template --example guess -o guess.txt\n"
+        "  ulm data generate --backend template --example guess -o data/   # writes train and held-out files\n"
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
