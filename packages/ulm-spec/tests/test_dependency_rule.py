@@ -48,3 +48,14 @@ def test_runtime_dependencies_follow_the_rule() -> None:
             assert deps <= {"numpy", "msgpack"}, deps
         else:
             assert siblings <= {"ulm-spec"}, f"{package.name} depends on {siblings}"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """CI must run exactly what the README tells a person to run."""
+    _package_dirs()  # skips outside the monorepo
+    root = PACKAGES.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    command = "python3 -m pip install --quiet nox && python3 -m nox"
+    assert command in readme
+    assert any(line.strip() == command for line in ci.splitlines())
