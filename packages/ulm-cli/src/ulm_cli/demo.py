@@ -75,7 +75,7 @@ def write_outputs(program: BuiltProgram, out_dir: Path, name: str) -> list[Path]
         out_dir / f"{stem}.COM": program.com,
         out_dir / f"{stem}.asm": program.asm.encode("ascii"),
         out_dir / f"{stem}.map": program.map_text.encode("ascii"),
-        out_dir / f"{stem}.sym": "".join(f"{k} {v:04X}h\n" for k, v in sorted(program.symbols.items(), key=lambda kv: (kv[1], kv[0]))).encode("ascii"),
+        out_dir / f"{stem}.sym": program.sym_text.encode("ascii"),
     }
     for path, data in files.items():
         path.write_bytes(data)

@@ -165,6 +165,8 @@ class BuiltProgram:
     """The kernel layout chosen (``packed``, ``fast`` or a per-layer mix)."""
     tpa_bytes: int
     """Bytes of the TPA used: file, buffers and stack."""
+    sym_text: str = ""
+    """The assembler's symbol file (``NAME VALUE`` lines, the format ulm-emu loads)."""
 
 
 class Builder(Protocol):

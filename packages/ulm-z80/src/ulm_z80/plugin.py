@@ -25,4 +25,5 @@ class Z80Builder:
             symbols=dict(built.symbols),
             layout=built.layout_name,
             tpa_bytes=built.tpa_bytes_used,
+            sym_text=built.linked.symbol_file(),
         )
