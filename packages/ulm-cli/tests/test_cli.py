@@ -74,7 +74,7 @@ def test_import_npz(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["ask", "{missing}", "hi"], "cannot read"),
+        (["ask", "{missing}", "hi"], "no such file"),
         (["ask", "{junk}", "hi"], "wrong magic"),
         (["import-npz", "{junk}", "-o", "{out}"], "not a readable .npz"),
         (["ask", "{model}", "hi", "--engine", "warp"], "unknown engine 'warp'"),

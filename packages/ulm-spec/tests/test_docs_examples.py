@@ -45,7 +45,11 @@ def test_neuron_and_argmax_examples() -> None:
 
 def test_container_example() -> None:
     data = dumps(_neuron(True))
-    assert len(data) == 291
+    assert len(data) == 300
     assert data[:18].hex() == "84a6666f726d6174a9756c6d2d6d6f64656c"
     assert data[27:33].hex() == "a5637263 3332".replace(" ", "")
-    assert data[33:38].hex() == "ce718f5f5a"
+    assert data[33:38].hex() == "ce19804b80"
+    assert data[18:20].hex() == "a776"  # "version"
+    assert data[26] == 2
+    assert data[38:48].hex() == "a77061796c6f6164c4fc"  # "payload", bin of 252 bytes
+    assert data[-9:].hex() == "a7616e737765727390"  # "answers" []

@@ -54,7 +54,7 @@ def test_every_single_byte_corruption_and_truncation_is_detected() -> None:
         loads(data + b"\x00")
 
 
-def _rewrap(body: dict[str, object], *, version: int = 1, crc: int | None = None) -> bytes:
+def _rewrap(body: dict[str, object], *, version: int = 2, crc: int | None = None) -> bytes:
     payload = msgpack.packb(body, use_bin_type=True)
     return msgpack.packb(
         {"format": "ulm-model", "version": version, "crc32": zlib.crc32(payload) if crc is None else crc, "payload": payload},
@@ -93,8 +93,8 @@ def test_field_errors_name_the_field(mutate: object, message: str) -> None:
 
 def test_header_errors() -> None:
     body = _body(_model())
-    with pytest.raises(ModelFormatError, match="unknown version 2"):
-        loads(_rewrap(body, version=2))
+    with pytest.raises(ModelFormatError, match="unknown version 3"):
+        loads(_rewrap(body, version=3))
     with pytest.raises(ModelFormatError, match="CRC mismatch"):
         loads(_rewrap(body, crc=1))
     with pytest.raises(ModelFormatError, match="wrong magic"):
@@ -120,8 +120,10 @@ def test_huge_claimed_sizes_are_rejected_without_allocating() -> None:
 
 
 def test_load_reports_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ModelFormatError, match="cannot read"):
+    with pytest.raises(ModelFormatError, match="no such file"):
         load(tmp_path / "nope.ulm")
+    with pytest.raises(ModelFormatError, match="is a directory"):
+        load(tmp_path)
 
 
 @pytest.mark.fuzz
@@ -139,3 +141,34 @@ def test_layer_validation_errors() -> None:
         Model((bad, *model.layers[1:]), model.charset).validate()
     with pytest.raises(ModelFormatError, match="needs 6"):
         Model(model.layers, b" NOYA").validate()
+
+
+def test_answers_round_trip_and_version_1_files_still_load() -> None:
+    model = _model()
+    listed = Model(model.layers, model.charset, model.encoder, {}, (b"NO", b"YO", b"Y"))
+    assert loads(dumps(listed)).answers == (b"NO", b"YO", b"Y")
+    body = _body(model)
+    assert body.pop("answers") == []
+    old = loads(_rewrap(body, version=1), "old.ulm")  # a file written by ulm 0.1
+    assert old == model and old.answers == ()
+    body["answers"] = [b"NO"]
+    with pytest.raises(ModelFormatError, match="unknown field 'answers'"):
+        loads(_rewrap(body, version=1))
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ([b"NA"], r"answers: answer 1 b'NA': holds characters outside the charset: 'A'"),
+        ([b"NO", b"NO"], "answer 2 b'NO': listed twice"),
+        ([b""], "answer 1 b'': 0 characters"),
+        ([b"Y" * 51], "51 characters; expected 1 to 50"),
+        (["NO"], r"answers\[1\]: expected bin"),
+        ([b"Y"] * 1025, "1025 answers; at most 1024"),
+    ],
+)
+def test_bad_answer_lists_name_the_answer(answers: list[object], message: str) -> None:
+    body = _body(_model())
+    body["answers"] = answers
+    with pytest.raises(ModelFormatError, match=message):
+        loads(_rewrap(body), "m.ulm")

@@ -17,7 +17,7 @@ def test_golden_file_regenerates_identically() -> None:
 
 def test_golden_strings_and_contexts() -> None:
     data = load_golden()
-    assert data["version"] == 1
+    assert data["version"] == 2
     for case in data["strings"]:
         raw = bytes.fromhex(case["raw"])
         assert normalize_query(raw).hex() == case["normalized"]
@@ -31,7 +31,7 @@ def test_golden_strings_and_contexts() -> None:
 def test_golden_models_cover_the_edges() -> None:
     data = load_golden()
     names = {m["name"] for m in data["models"]}
-    assert names == {"small", "deep", "wrap", "ties", "floor"}
+    assert names == {"small", "deep", "wrap", "ties", "floor", "listed", "listed-ties"}
     for entry in data["models"]:
         model = golden_model(entry)
         for case in entry["cases"][:4]:
@@ -40,7 +40,23 @@ def test_golden_models_cover_the_edges() -> None:
             for step, want in zip(result.steps, case["steps"], strict=True):
                 assert [a.tolist() for a in step.activations] == want["activations"]
                 assert forward_scalar(model, step.inputs.tolist()) == want["activations"]
+                assert (step.choice, step.allowed) == (want["choice"], want["allowed"])
     wrap = golden_model(next(m for m in data["models"] if m["name"] == "wrap"))
     x = np.concatenate([query_buckets(b"is it alive"), context_buckets(b"")])
     raw = wrap.layers[0].weight.astype(np.int64) @ x + wrap.layers[0].bias
     assert raw.max() > 32767 or raw.min() < -32768  # the wrap model really wraps
+
+
+def test_golden_answer_lists_constrain_every_answer() -> None:
+    data = load_golden()
+    for entry in data["models"]:
+        model = golden_model(entry)
+        for case in entry["cases"]:
+            answer = bytes.fromhex(case["answer"])
+            assert (answer in model.answers) == bool(model.answers), (entry["name"], answer)
+    ties = golden_model(next(m for m in data["models"] if m["name"] == "listed-ties"))
+    # All logits equal: the first allowed class at every step: B (the only start), A (class 0
+    # beats EOS), B (beats EOS), then the length limit of 3.
+    cases = next(m for m in data["models"] if m["name"] == "listed-ties")["cases"]
+    assert {bytes.fromhex(c["answer"]) for c in cases} == {b"BAB"}
+    assert ties.answers == (b"BA", b"BAB", b"B")

@@ -7,14 +7,17 @@ Every other ulm package is tested against the definitions here:
 * :mod:`ulm_spec.model` — the model's data: encoder parameters, layers, charset
 * :mod:`ulm_spec.packing` — the packed 2-bit weight format
 * :mod:`ulm_spec.fileformat` — the ``.ulm`` model file
+* :mod:`ulm_spec.answers` — answer-constrained decoding
+* :mod:`ulm_spec.files` — the rules for reading users' files and writing ours
 * :mod:`ulm_spec.reference` — int16 inference, scalar and vectorised
 * :mod:`ulm_spec.npz` — import of the original Z80-μLM's models
 * :mod:`ulm_spec.golden` — golden vectors for the other packages' tests
 * :mod:`ulm_spec.plugins` — how the packages find each other at run time
 """
 
+from ulm_spec.answers import allowed_classes, answer_trie, constrained_argmax
 from ulm_spec.errors import ModelFormatError, UlmError
-from ulm_spec.fileformat import dumps, load, loads, save
+from ulm_spec.fileformat import dumps, load, load_model, loads, save
 from ulm_spec.hashing import context_buckets, context_window, encode_input, hash16, query_buckets
 from ulm_spec.model import EncoderParams, Layer, Model, make_layer, random_model
 from ulm_spec.npz import import_npz
@@ -35,8 +38,11 @@ __all__ = [
     "ModelFormatError",
     "Step",
     "UlmError",
+    "allowed_classes",
     "answer",
+    "answer_trie",
     "argmax",
+    "constrained_argmax",
     "context_buckets",
     "context_window",
     "derive_charset",
@@ -49,6 +55,7 @@ __all__ = [
     "hash16",
     "import_npz",
     "load",
+    "load_model",
     "loads",
     "make_layer",
     "normalize_query",

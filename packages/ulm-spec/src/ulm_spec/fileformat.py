@@ -2,7 +2,7 @@
 
 A ``.ulm`` file is one msgpack map with exactly four entries, in this order::
 
-    {"format": "ulm-model", "version": 1, "crc32": <uint32>, "payload": <bin>}
+    {"format": "ulm-model", "version": 2, "crc32": <uint32>, "payload": <bin>}
 
 Because the first entry is fixed, every ``.ulm`` file starts with the same 18 bytes
 (:data:`MAGIC`). ``crc32`` is the CRC-32 (zlib/PNG polynomial) of the ``payload`` bytes, and
@@ -15,7 +15,11 @@ Because the first entry is fixed, every ``.ulm`` file starts with the same 18 by
       "charset": <bin>,             # output characters; EOS is the class after the last one
       "layers": [ {"weights": <bin: packed 2-bit rows>, "biases": <bin: int16 little-endian>}, ... ],
       "metadata": { str: any msgpack value },   # provenance, training summary, ...
+      "answers": [ <bin>, ... ],    # version 2: the answers the model may give; [] = free generation
     }
+
+Version 1 files (written by ulm 0.1) have no ``answers`` entry; they still load, as models that
+generate freely. ulm writes version 2.
 
 :func:`load` and :func:`loads` check the size of everything before they allocate it and validate
 every field; any problem raises :class:`~ulm_spec.errors.ModelFormatError` whose message names the
@@ -25,20 +29,22 @@ file and the field. They never raise KeyError, IndexError or a msgpack exception
 from __future__ import annotations
 
 import os
-import tempfile
 import zlib
-from pathlib import Path
 from typing import Any
 
 import msgpack  # type: ignore[import-untyped]
 import numpy as np
 
-from ulm_spec.errors import ModelFormatError
+from ulm_spec.errors import ModelFormatError, UlmError
+from ulm_spec.files import atomic_write, read_input
 from ulm_spec.model import MAX_LAYER_WIDTH, MAX_LAYERS, EncoderParams, Layer, Model
+from ulm_spec.npz import import_npz
 from ulm_spec.packing import pack_weights, row_bytes, unpack_weights
 
 FORMAT_NAME = "ulm-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Every version this ulm reads; version 1 has no answer list.
+READABLE_VERSIONS = (1, 2)
 #: The first bytes of every .ulm file: a 4-entry msgpack map whose first entry is the format name.
 MAGIC: bytes = b"\x84" + msgpack.packb({"format": FORMAT_NAME})[1:]
 
@@ -69,6 +75,7 @@ def dumps(model: Model) -> bytes:
             for layer in model.layers
         ],
         "metadata": model.metadata,
+        "answers": list(model.answers),
     }
     payload = msgpack.packb(body, use_bin_type=True)
     data = msgpack.packb(
@@ -81,30 +88,26 @@ def dumps(model: Model) -> bytes:
 
 def save(model: Model, path: str | os.PathLike[str]) -> None:
     """Write ``model`` to ``path`` atomically: either the whole file appears or nothing changes."""
-    data = dumps(model)
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic_write(path, dumps(model))
 
 
 def load(path: str | os.PathLike[str]) -> Model:
-    """Read and validate a ``.ulm`` file."""
-    source = str(path)
+    """Read and validate a ``.ulm`` file (a regular file of at most :data:`MAX_FILE_BYTES`)."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise ModelFormatError(f"{source}: file is {size} bytes; a .ulm model is at most {MAX_FILE_BYTES}")
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ModelFormatError(f"{source}: cannot read: {exc.strerror or exc}") from None
-    return loads(data, source)
+        data = read_input(path, MAX_FILE_BYTES)
+    except ModelFormatError:
+        raise
+    except UlmError as exc:
+        raise ModelFormatError(str(exc)) from None
+    return loads(data, str(path))
+
+
+def load_model(path: str | os.PathLike[str]) -> Model:
+    """A ``.ulm`` model, or an original Z80-μLM ``.npz`` imported on the fly (by the file name's
+    suffix): what every command that takes a model reads."""
+    if os.fspath(path).lower().endswith(".npz"):
+        return import_npz(path)
+    return load(path)
 
 
 def _unpack(data: bytes, source: str, what: str, max_len: int) -> Any:
@@ -155,16 +158,18 @@ def loads(data: bytes, source: str = "<bytes>") -> Model:
         raise ModelFormatError(f"{source}: not a .ulm model file (wrong magic)")
     top = _exact_keys(_unpack(data, source, "header", MAX_FILE_BYTES), ("format", "version", "crc32", "payload"), f"{source}: header")
     version = _field(top, "version", int, f"{source}: header")
-    if version != FORMAT_VERSION:
-        raise ModelFormatError(f"{source}: header.version: unknown version {version}; this ulm reads version {FORMAT_VERSION}")
+    if version not in READABLE_VERSIONS:
+        raise ModelFormatError(
+            f"{source}: header.version: unknown version {version}; this ulm reads versions "
+            + ", ".join(str(v) for v in READABLE_VERSIONS)
+        )
     crc = _field(top, "crc32", int, f"{source}: header")
     payload = _field(top, "payload", bytes, f"{source}: header")
     if zlib.crc32(payload) != crc:
         raise ModelFormatError(f"{source}: header.crc32: CRC mismatch (file is corrupted)")
+    keys = ("architecture", "encoder", "charset", "layers", "metadata")
     body = _exact_keys(
-        _unpack(payload, source, "payload", MAX_FILE_BYTES),
-        ("architecture", "encoder", "charset", "layers", "metadata"),
-        f"{source}: payload",
+        _unpack(payload, source, "payload", MAX_FILE_BYTES), keys + (("answers",) if version >= 2 else ()), f"{source}: payload"
     )
     where = f"{source}: "
     encoder_map = _exact_keys(_field(body, "encoder", dict, where + "payload"), _ENCODER_FIELDS, where + "encoder")
@@ -211,12 +216,23 @@ def loads(data: bytes, source: str = "<bytes>") -> Model:
             raise ModelFormatError(f"{lt}.weights: {exc}") from None
         bias = np.frombuffer(biases, dtype="<i2").astype(np.int16)
         layers.append(Layer(weight, bias, shift, relu))
-    model = Model(tuple(layers), charset, encoder, metadata)
+    answers = _answers(body, version, where)
+    model = Model(tuple(layers), charset, encoder, metadata, answers)
     try:
         model.validate()
     except ModelFormatError as exc:
         raise ModelFormatError(where + str(exc)) from None
     return model
+
+
+def _answers(body: dict[str, Any], version: int, where: str) -> tuple[bytes, ...]:
+    if version < 2:
+        return ()
+    listed = _field(body, "answers", list, where + "payload")
+    for index, answer in enumerate(listed, start=1):
+        if not isinstance(answer, bytes):
+            raise ModelFormatError(f"{where}answers[{index}]: expected bin, got {type(answer).__name__}")
+    return tuple(listed)
 
 
 def _check_metadata(metadata: Any, source: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ulm_spec.answers import check_answers
 from ulm_spec.errors import ModelFormatError, UlmError
 from ulm_spec.text import check_charset
 
@@ -104,6 +105,8 @@ class Model:
     charset: bytes
     encoder: EncoderParams = field(default_factory=EncoderParams)
     metadata: dict[str, Any] = field(default_factory=dict)
+    answers: tuple[bytes, ...] = ()
+    """The answers the model may give (:mod:`ulm_spec.answers`); empty = free generation."""
 
     @property
     def input_size(self) -> int:
@@ -131,6 +134,7 @@ class Model:
             self.charset == other.charset
             and self.encoder == other.encoder
             and self.metadata == other.metadata
+            and self.answers == other.answers
             and self.layers == other.layers
         )
 
@@ -173,6 +177,12 @@ class Model:
                 f"layers[{len(self.layers)}]: has {expected_in} outputs; the charset needs "
                 f"{self.n_classes} ({len(self.charset)} characters + EOS)"
             )
+        if not isinstance(self.answers, tuple):
+            raise ModelFormatError("answers: expected a tuple of bytes")
+        try:
+            check_answers(self.answers, self.charset, self.encoder.max_output)
+        except UlmError as exc:
+            raise ModelFormatError(f"answers: {exc}") from None
 
 
 def make_layer(

@@ -9,7 +9,9 @@ Each layer computes, for every output neuron j::
 The sum wraps exactly as a Z80's 16-bit ``ADD HL,rr`` chain does: because addition modulo 2^16 is
 associative, wrapping once at the end gives the same value as wrapping after every add. The shift
 floors (``-5 >> 2 == -2``), it does not truncate toward zero. The output layer's values are the
-logits; the answer is the first index of the maximum (signed compare).
+logits; the answer is the first index of the maximum (signed compare), or, for a model that lists
+its answers, the first index of the maximum among the classes the list allows
+(:mod:`ulm_spec.answers`).
 
 :func:`forward_scalar` is the plain-Python version that reads like the definition;
 :func:`forward` is the numpy version used everywhere else. Both return every layer's activations.
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from ulm_spec.answers import allowed_classes, constrained_argmax
 from ulm_spec.hashing import context_buckets, query_buckets
 from ulm_spec.model import Model
 
@@ -95,7 +98,9 @@ class Step:
     activations: Activations
     """Every layer's output; the last is the logits."""
     choice: int
-    """The argmax of the logits; ``model.eos_index`` ends the answer."""
+    """The chosen class; ``model.eos_index`` ends the answer."""
+    allowed: list[int] | None = None
+    """The classes the answer list allowed at this step (ascending); None = free generation."""
 
 
 @dataclass
@@ -106,24 +111,34 @@ class Generation:
     steps: list[Step] = field(default_factory=list)
 
 
-def generate(model: Model, query: bytes | str, max_output: int | None = None) -> Generation:
-    """Answer ``query``: encode it once, then forward, argmax and append until EOS or the limit."""
+def generate(model: Model, query: bytes | str, max_output: int | None = None, free: bool = False) -> Generation:
+    """Answer ``query``: encode it once, then forward, choose and append until EOS or the limit.
+
+    The choice is the argmax of the logits, or, when the model lists its answers and ``free`` is
+    false, the argmax over the classes that continue a listed answer
+    (:func:`ulm_spec.answers.allowed_classes`).
+    """
     params = model.encoder
     limit = params.max_output if max_output is None else max_output
+    constrained = bool(model.answers) and not free
     query_part = query_buckets(query, params)
     generated = b""
     steps: list[Step] = []
     while len(generated) < limit:
         inputs = np.concatenate([query_part, context_buckets(generated, params)])
         activations = forward(model, inputs)
-        choice = argmax(activations[-1])
-        steps.append(Step(generated, inputs, activations, choice))
+        if constrained:
+            allowed = allowed_classes(model.answers, model.charset, generated)
+            choice = constrained_argmax(activations[-1], allowed)
+        else:
+            allowed, choice = None, argmax(activations[-1])
+        steps.append(Step(generated, inputs, activations, choice, allowed))
         if choice == model.eos_index:
             break
         generated += model.charset[choice : choice + 1]
     return Generation(generated, steps)
 
 
-def answer(model: Model, query: bytes | str) -> str:
-    """The answer text for ``query`` (ASCII)."""
-    return generate(model, query).text.decode("ascii")
+def answer(model: Model, query: bytes | str, free: bool = False) -> str:
+    """The answer text for ``query`` (ASCII); ``free`` ignores the model's answer list."""
+    return generate(model, query, free=free).text.decode("ascii")
