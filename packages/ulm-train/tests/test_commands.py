@@ -14,6 +14,7 @@ from ulm_spec.plugins import Command
 from ulm_spec.reference import answer
 from ulm_train.commands import DATA, EVAL, TRAIN
 from ulm_train.data import read_files
+from ulm_train.examples import RECIPES
 
 DATA_TEXT = """# tiny
 is it alive|YES
@@ -151,10 +152,11 @@ def test_train_example_uses_the_shipped_data_and_recipe(tmp_path: Path) -> None:
     out = tmp_path / "chat.ulm"
     assert run(TRAIN, "--example", "chat", "-o", str(out), "--epochs", "1", "--quiet") == 0
     model = load(out)
-    assert model.layer_sizes[1:3] == [128, 64]  # the recipe's hidden sizes
+    recipe = RECIPES["chat"]
+    assert model.layer_sizes[1:-1] == [int(n) for n in str(recipe["hidden"]).split(",")]  # the recipe's
     assert model.metadata["example"] == "chat"
     assert model.metadata["data"][0]["path"] == "ulm-train:examples/data/chat-train.txt"
-    assert model.metadata["training"]["options"]["input_dropout"] == 0.1
+    assert model.metadata["training"]["options"]["input_dropout"] == recipe["input_dropout"]
     assert model.metadata["training"]["options"]["epochs"] == 1  # an explicit option wins
     with pytest.raises(UlmError, match="not both"):
         run(TRAIN, "--example", "chat", str(out), "-o", str(out))

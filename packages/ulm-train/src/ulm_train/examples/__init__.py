@@ -1,8 +1,12 @@
 """The shipped example data sets and their offline generators (``--backend template``).
 
 ``guess`` (20 Questions about a secret object) and ``chat`` (a terse chatbot) are generated from
-this package's own word lists; nothing is taken from elsewhere. The generated files, the trained
-models' evaluation reports and the generators live side by side: ``examples/data/``.
+this package's own word lists and frames (:mod:`.guess`, :mod:`.chat`), with the variation people
+type in (:mod:`.common`: fillers, chat spellings, typos, word order) and inputs outside the
+examples' worlds (:mod:`.offtopic`); ``chat`` also uses some real small-talk lines of the
+chatterbot-corpus (BSD licence; see :mod:`.chat`). The generated files, the trained models'
+evaluation reports, the hand-written evaluation sets and the generators live side by side:
+``examples/data/``. :mod:`.score` scores a model on the hand-written sets.
 """
 
 from __future__ import annotations
