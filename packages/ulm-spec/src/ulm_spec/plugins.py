@@ -22,10 +22,12 @@ import argparse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ulm_spec.errors import UlmError
-from ulm_spec.model import Model
+
+if TYPE_CHECKING:  # only in annotations: importing the model would load numpy (see __init__)
+    from ulm_spec.model import Model
 
 COMMAND_GROUP = "ulm.commands"
 MACHINE_GROUP = "ulm.machines"
