@@ -196,6 +196,7 @@ class Ask:
 def _builtin_commands() -> dict[str, Command]:
     from ulm_cli.chat import Chat
     from ulm_cli.demo import Demo
+    from ulm_cli.web import Web
 
     return {
         "import-npz": ImportNpz(),
@@ -204,6 +205,7 @@ def _builtin_commands() -> dict[str, Command]:
         "ask": Ask(),
         "chat": Chat(),
         "demo": Demo(),
+        "web": Web(),
     }
 
 
