@@ -35,6 +35,7 @@ nox.options.sessions = [
     "typecheck",
     *(f"tests-{name}" for name in TEST_DEPENDENCIES),
     "conformance",
+    "web",
     "docs",
     "packaging",
 ]
@@ -63,6 +64,20 @@ def _ensure_debian_tools(session: nox.Session) -> None:
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False)
     if any(shutil.which(tool) is None for tool in missing):
         session.warn(f"{' '.join(missing)} not available: the assembler cross-checks will be skipped")
+
+
+def _ensure_browser(session: nox.Session) -> None:
+    """Debian's chromium and chromium-driver run the page of ``ulm web``; install them when we can."""
+    wanted = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver"}
+    missing = [package for package, path in wanted.items() if not os.path.exists(path)]
+    if not missing:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        session.log(f"installing {' '.join(missing)} with apt-get")
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False)
+    if any(not os.path.exists(wanted[package]) for package in missing):
+        session.warn(f"{' '.join(missing)} not available: the browser tests will be skipped")
 
 
 def _make_test_session(package: str) -> None:
@@ -128,6 +143,20 @@ def fuzz(session: nox.Session) -> None:
         if time.monotonic() >= deadline:
             session.log(f"fuzz: {seed} rounds in {budget:.0f} s budget, no failure")
             return
+
+
+@nox.session
+def web(session: nox.Session) -> None:
+    """The page of ``ulm web`` in headless Chromium: the conformance queries get the answers and
+    T-states of ``ulm run`` and ``ulm ask``; bad files get messages. Saves docs/images/ulm-web.png.
+    Pyodide comes from ULM_PYODIDE or the cache, else from the npm registry (once)."""
+    _ensure_browser(session)
+    _install(session, "ulm-emu", "ulm-z80", "ulm-cli", extras="test", extras_on=("ulm-cli",))
+    session.install("selenium>=4.20")
+    session.run(
+        "python", "-m", "pytest", "-q", "-rs", "-s", "-p", "no:cacheprovider", str(PACKAGES / "ulm-cli" / "browser_tests"), *session.posargs,
+        env={"ULM_WEB_SCREENSHOT": str(ROOT / "docs" / "images" / "ulm-web.png")},
+    )
 
 
 @nox.session

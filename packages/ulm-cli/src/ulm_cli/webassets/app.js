@@ -214,11 +214,12 @@
       // a line end, after it.
       const row = terminal.row > 0 ? terminal.row - 1 : terminal.row;
       terminal.annotate(row, `  \u2190 ${number(turn.tstates)} T-states, ${seconds(turn.tstates)} s at 4 MHz`,
-        { tstates: turn.tstates, total: turn.total_tstates });
+        { tstates: turn.tstates, total: turn.total_tstates, seconds: turn.seconds.toFixed(4) });
       state.answers += 1;
       $("screen").dataset.answers = String(state.answers);
       if (state.answers === 1) document.body.dataset.firstAnswerMs = String(Math.round(performance.now()));
     }
+    if (first && !document.body.dataset.promptMs) document.body.dataset.promptMs = String(Math.round(performance.now()));
     const mhz = turn.seconds > 0 ? (turn.tstates / turn.seconds / 1e6).toFixed(1) : "-";
     setStatus(`${name}: ${first ? "started in" : "last turn"} ${number(turn.tstates)} T-states = `
       + `${seconds(turn.tstates)} s on a 4 MHz Z80; emulated in ${turn.seconds.toFixed(2)} s `
