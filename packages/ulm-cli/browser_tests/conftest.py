@@ -44,6 +44,8 @@ class Expected:
     queries: list[str]
     totals: list[int]
     """T-states when the program waits for input after 0, 1, ... queries (``ulm run --stats``)."""
+    start: bytes
+    """What ``ulm run`` prints before the program first waits for input."""
     console: bytes
     """Everything ``ulm run`` prints for all queries."""
     reference: list[str]
@@ -137,7 +139,8 @@ def expected(site: Path) -> Expected:
     assert total == totals[-1]
     asked = _ulm("ask", str(example_model_path("guess")), "-", stdin="".join(f"{q}\n" for q in queries).encode())
     reference = asked.stdout.decode("latin-1").split("\n")[:-1]
-    return Expected(queries, totals, console, reference)
+    start, _ = ulm_run_stats(program, [])
+    return Expected(queries, totals, start, console, reference)
 
 
 @pytest.fixture(scope="session")

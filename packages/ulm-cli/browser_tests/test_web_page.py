@@ -9,12 +9,13 @@ then gets files dropped on it; the last two load other pages.
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 from conftest import Expected
-from webpage import Page, render_console, wait_for
+from webpage import Page, render_console, serve, wait_for
 
 from ulm_cli.demo import example_model_path
 
@@ -23,7 +24,7 @@ Z80_HZ = 4_000_000
 
 def test_the_page_starts_the_program_at_its_prompt(page: Page, url: str, expected: Expected) -> None:
     seconds = page.open(url)
-    assert page.lines() == [">"]  # the prompt "> " (line ends are read without their blanks)
+    assert page.lines() == render_console(expected.start)  # the prompt
     assert int(page.screen_attribute("totalTstates") or 0) == expected.totals[0]
     assert page.message() == ""
     print(f"\npage ready (program at its prompt) in {seconds:.1f} s")
@@ -101,6 +102,17 @@ def test_a_dropped_program_runs_and_ends(page: Page) -> None:
     assert page.lines()[0] == "Hellobye"
     assert page.screen_attribute("ended") == "warm-boot"
     assert "HELLO.COM returned to CP/M" in page.message()
+
+
+def test_a_site_with_pyodide_damaged_says_so(driver: Any, site: Path, tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged"
+    shutil.copytree(site, damaged)
+    (damaged / "pyodide" / "pyodide.asm.wasm").unlink()
+    with serve(damaged) as address:
+        page = Page(driver)
+        driver.get(address)
+        message = wait_for(lambda: "could not start" in page.message() and page.message(), 120, "the start failure")
+    assert "make the site again with ulm web" in message
 
 
 def test_without_webassembly_the_page_says_so(driver: Any, url: str) -> None:

@@ -99,9 +99,11 @@ def _built(model: ulm_spec.Model, stem: str, source: str, layout: str) -> SitePr
 
 
 def _com_file(path: Path) -> SiteProgram:
-    com = read_input(path, TPA_BYTES)
+    com = read_input(path, 1 << 20)
     if not com:
         raise UlmError(f"{path}: is empty; a CP/M program is machine code")
+    if len(com) > TPA_BYTES:
+        raise UlmError(f"{path}: is {len(com):,} bytes; a CP/M program must fit the {TPA_BYTES:,} bytes of a 64K system's TPA (0100h-E3FFh)")
     if com.startswith(ulm_spec.fileformat.MAGIC):
         raise UlmError(f"{path}: is a .ulm model, not a program: give it a name ending in .ulm")
     stem = path.stem.upper()[:8] or "PROGRAM"

@@ -8,6 +8,7 @@
 (() => {
   const Z80_HZ = 4_000_000;
   const LARGEST_FILE = 1 << 20; // far more than any CP/M program; larger files are not read
+  const START_PATIENCE_MS = 120_000; // after this, a runtime that has not started is reported
   const $ = (id) => document.getElementById(id);
   const number = (value) => Math.round(value).toLocaleString("en-US");
 
@@ -98,7 +99,12 @@
   function startWorker() {
     const worker = new Worker("worker.mjs", { type: "module" });
     state.worker = worker;
-    worker.onerror = (event) => workerFailed(event.message || "the worker did not load");
+    const watchdog = setTimeout(() => workerFailed("it has not started after two minutes; the "
+      + "browser's console may say why"), START_PATIENCE_MS);
+    worker.onerror = (event) => {
+      clearTimeout(watchdog);
+      workerFailed(event.message || "the worker did not load");
+    };
     worker.onmessage = (event) => {
       const message = event.data;
       if (message.type === "reply") {
@@ -106,11 +112,13 @@
         state.requests.delete(message.id);
         resolve(message.result);
       } else if (message.type === "ready") {
+        clearTimeout(watchdog);
         document.body.dataset.readyMs = String(Math.round(performance.now()));
         setStatus(`Python ${message.python} (Pyodide ${message.pyodide}) started in `
           + `${(message.ms / 1000).toFixed(1)} s. Starting ${state.site.program.name}...`);
         loadSiteProgram();
       } else if (message.type === "fatal") {
+        clearTimeout(watchdog);
         workerFailed(message.message);
       }
     };

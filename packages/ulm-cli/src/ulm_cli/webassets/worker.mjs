@@ -24,6 +24,10 @@ def send(data):
     return host.send(bytes(data.to_py()))
 `;
 
+// The runtime's files besides pyodide.mjs (whose absence fails the import above). Pyodide's
+// loader does not fail when one is missing, it waits for ever: so they are checked first.
+const RUNTIME_FILES = ["pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
+
 let python = null;
 
 async function fetchBytes(name) {
@@ -32,8 +36,16 @@ async function fetchBytes(name) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+async function checkRuntime() {
+  for (const name of RUNTIME_FILES) {
+    const response = await fetch(new URL(`./pyodide/${name}`, import.meta.url), { method: "HEAD" });
+    if (!response.ok) throw new Error(`pyodide/${name}: ${response.status} ${response.statusText}`);
+  }
+}
+
 async function start() {
   const began = performance.now();
+  await checkRuntime();
   const pyodide = await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href });
   pyodide.unpackArchive(await fetchBytes("ulm-python.zip"), "zip", { extractDir: PYTHON_DIR });
   pyodide.runPython(GLUE);
