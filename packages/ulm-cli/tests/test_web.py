@@ -244,8 +244,10 @@ def test_a_folder_or_file_without_pyodide_is_an_error(tmp_path: Path, program: P
     empty.mkdir()
     not_tgz = tmp_path / "x.tgz"
     not_tgz.write_bytes(b"not a tarball")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
     for path, words in ((empty, "holds no Pyodide runtime"), (not_tgz, "cannot read the Pyodide package"),
-                        (tmp_path / "missing", "no such folder or .tgz file")):
+                        (tmp_path / "missing", "no such folder or .tgz file"), (fifo, "neither a folder nor a regular file")):
         assert _web(program, "-o", tmp_path / "s", "--pyodide", path) == 1
         assert words in capsys.readouterr().err
     assert not (tmp_path / "s").exists()

@@ -240,6 +240,8 @@ def find_pyodide(option: str | None) -> Iterator[Path]:
             unpacked = Path(scratch) / "pyodide"
             _extract_runtime(path, unpacked)
             yield unpacked
+    elif path.exists():
+        raise UlmError(f"{what} {given}: is neither a folder nor a regular file")
     else:
         raise UlmError(f"{what} {given}: no such folder or .tgz file")
 
