@@ -148,14 +148,16 @@ def fuzz(session: nox.Session) -> None:
 @nox.session
 def web(session: nox.Session) -> None:
     """The page of ``ulm web`` in headless Chromium: the conformance queries get the answers and
-    T-states of ``ulm run`` and ``ulm ask``; bad files get messages. Saves docs/images/ulm-web.png.
-    Pyodide comes from ULM_PYODIDE or the cache, else from the npm registry (once)."""
+    T-states of ``ulm run`` and ``ulm ask``; bad files get messages. The screenshot goes to
+    docs/_build/ulm-web.png; ``ULM_WEB_SCREENSHOT=docs/images/ulm-web.png nox -s web`` refreshes the
+    picture the docs show. Pyodide comes from ULM_PYODIDE or the cache, else from the npm registry
+    (once)."""
     _ensure_browser(session)
     _install(session, "ulm-emu", "ulm-z80", "ulm-cli", extras="test", extras_on=("ulm-cli",))
     session.install("selenium>=4.20")
     session.run(
         "python", "-m", "pytest", "-q", "-rs", "-s", "-p", "no:cacheprovider", str(PACKAGES / "ulm-cli" / "browser_tests"), *session.posargs,
-        env={"ULM_WEB_SCREENSHOT": str(ROOT / "docs" / "images" / "ulm-web.png")},
+        env={"ULM_WEB_SCREENSHOT": os.environ.get("ULM_WEB_SCREENSHOT") or str(ROOT / "docs" / "_build" / "ulm-web.png")},
     )
 
 
