@@ -201,3 +201,57 @@ def test_anchors_with_answer_lists(guess_model: Model, tinychat_model: Model, la
         qs = ["is it alive", "hello"] if layout == "packed" else ["is it alive", "chair", "hello", "are you a robot?", "zq"]
         mismatches = check_build(build, qs, runner)
         assert not mismatches, f"{name}: " + "\n".join(str(m)[:300] for m in mismatches[:5])
+
+
+def test_build_command_names_the_answers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from ulm_spec.fileformat import save
+    from ulm_z80.commands import BUILD
+
+    model = random_model(np.random.default_rng(5), hidden=(9,), charset=b"NOY", encoder=EncoderParams(max_output=4))
+    save(replace(model, answers=(b"NO", b"YO", b"Y")), tmp_path / "m.ulm")
+    parser = argparse.ArgumentParser()
+    BUILD.add_arguments(parser)
+    assert BUILD.run(parser.parse_args([str(tmp_path / "m.ulm"), "-o", str(tmp_path / "M.COM")])) == 0
+    table = 1 * 5 + 3 * 4 + 3  # 5 nodes (root, N, Y, NO, YO), 4 letter edges, 3 EOS edges
+    assert capsys.readouterr().out.endswith(f", 3 answers ({table}-byte table)\n")
+
+
+@pytest.mark.parametrize(
+    ("answers", "logit_biases", "said", "tstates"),
+    [
+        # (docs/program.rst) one edge: 195, or 137 for EOS; n edges: 96 + 160 n - 5 + 28 per new
+        # best + 108 (50 when EOS wins)
+        ((b"A", b"B", b"C"), (0, 0, 0, 0), b"A", [96 + 480 - 5 + 28 + 108, 137]),
+        ((b"A", b"B", b"C"), (0, 8, 16, 0), b"C", [96 + 480 - 5 + 3 * 28 + 108, 137]),
+        ((b"AB", b"AC"), (0, 0, 0, 0), b"AB", [195, 96 + 320 - 5 + 28 + 108, 137]),
+        ((b"A", b"AB"), (0, 0, 0, 16), b"A", [195, 96 + 320 - 5 + 2 * 28 + 50]),
+    ],
+)
+def test_argmax_trie_costs_what_the_manual_says(answers: tuple[bytes, ...], logit_biases: tuple[int, ...],
+                                                said: bytes, tstates: list[int], runner: ComRunner) -> None:
+    """T-states from PROBE_CHAR to PROBE_CHOICE (call and return included): exact counts."""
+    tied = _tie_model(answers)
+    out = Layer(tied.layers[1].weight, np.array(logit_biases, dtype=np.int16), 2, False)
+    model = replace(tied, layers=(tied.layers[0], out))
+    build = build_program(model, "packed")
+    marks: list[int] = []
+    probes = {build.symbols[label]: lambda view: marks.append(view.tstates) for label in ("PROBE_CHAR", "PROBE_CHOICE")}
+    result = runner.run(build.binary, args=["HI"], probes=probes)
+    assert result.output.split(b"\r\n")[0] == said == generate(model, "hi").text
+    assert [after - before for before, after in zip(marks[::2], marks[1::2], strict=True)] == tstates
+
+
+def test_bench_reports_the_choice_and_the_table(runner: ComRunner) -> None:
+    from ulm_z80.bench import bench_model, format_reports
+
+    model = random_model(np.random.default_rng(11), hidden=(12,), charset=b"NOY", encoder=EncoderParams(max_output=3))
+    listed = replace(model, answers=(b"NO", b"YO", b"Y"))
+    free, constrained = (bench_model(m, ["is it alive", "hello"], ["fast"], runner=runner)[0] for m in (model, listed))
+    assert free.answer_table_bytes == 0 and constrained.answer_table_bytes == trie_table_bytes(listed) == 20
+    assert free.answers_match_reference and constrained.answers_match_reference
+    assert 0 < free.argmax_tstates_mean <= free.argmax_tstates_max
+    assert 0 < constrained.argmax_tstates_mean <= constrained.argmax_tstates_max
+    text = format_reports([constrained])
+    assert "(ARGMAX_TRIE)" in text and "answer table bytes              20" in text

@@ -205,9 +205,9 @@ def format_reports(reports: Sequence[LayoutReport]) -> str:
             lines.append(f"  layer {k:<2}              {t:>12,.0f} T-states / char")
         routine = "ARGMAX_TRIE" if r.answer_table_bytes else "ARGMAX"
         lines.append(
-            f"  choice ({routine + ')':<12} {r.argmax_tstates_mean:>12,.0f} mean {r.argmax_tstates_max:>12,} max T-states"
+            f"  T-states / choice     {r.argmax_tstates_mean:>12,.0f} mean {r.argmax_tstates_max:>12,} max ({routine})"
         )
         if r.answer_table_bytes:
-            lines.append(f"  answer table          {r.answer_table_bytes:>12,} bytes")
+            lines.append(f"  answer table bytes    {r.answer_table_bytes:>12,}")
         lines.append(f"  answers match reference: {'yes' if r.answers_match_reference else 'NO'}")
     return "\n".join(lines)

@@ -247,9 +247,17 @@ def _emit_main(src: Source, model: Model, hoisted: bool, any_cols: bool) -> None
     listed = bool(model.answers)
     src.banner(
         "ANSWER: generate and print the answer to the query in QUERY, then CR LF",
-        "Per character: encode the context, run the network, take the argmax"
-        + (" over the classes the answer trie allows;" if listed else ";"),
-        "stop at EOS or after MAX_OUTPUT characters. Uses all registers.",
+        *(
+            (
+                "Per character: encode the context, run the network, take the argmax over the classes",
+                "the answer trie allows; stop at EOS or after MAX_OUTPUT characters. Uses all registers.",
+            )
+            if listed
+            else (
+                "Per character: encode the context, run the network, take the argmax; stop at EOS",
+                "or after MAX_OUTPUT characters. Uses all registers.",
+            )
+        ),
     )
     src.label("ANSWER")
     src.op("CALL ENCODE_QUERY")

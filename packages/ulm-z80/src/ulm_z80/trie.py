@@ -24,6 +24,8 @@ program allowed at each step with the spec's.
 
 from __future__ import annotations
 
+import functools
+
 from ulm_spec.answers import TrieNode, answer_trie
 from ulm_spec.model import Model
 from ulm_z80.source import Source
@@ -42,9 +44,16 @@ def node_bytes(node: TrieNode) -> int:
     return NODE_BYTES + sum(CHARACTER_EDGE_BYTES if child is not None else EOS_EDGE_BYTES for _, child in node.edges)
 
 
+@functools.lru_cache(maxsize=16)
+def trie_nodes(answers: tuple[bytes, ...], charset: bytes) -> tuple[TrieNode, ...]:
+    """:func:`ulm_spec.answers.answer_trie`, remembered: a build asks for it many times (layout
+    estimates, budget checks, the table itself), and 1,024 long answers take seconds."""
+    return tuple(answer_trie(answers, charset))
+
+
 def trie_table_bytes(model: Model) -> int:
     """Exact size of the program's answer table (0 for a model without an answer list)."""
-    return sum(node_bytes(node) for node in answer_trie(model.answers, model.charset))
+    return sum(node_bytes(node) for node in trie_nodes(model.answers, model.charset))
 
 
 def _shown(prefix: bytes) -> str:
@@ -54,7 +63,7 @@ def _shown(prefix: bytes) -> str:
 
 def emit_trie_table(src: Source, model: Model) -> None:
     """The answer trie of ``model`` as data, from the label ``ANSWER_TRIE`` (= ``TRIE_0``)."""
-    nodes = answer_trie(model.answers, model.charset)
+    nodes = trie_nodes(model.answers, model.charset)
     src.banner(
         f"The answer trie: {len(model.answers)} answers, {len(nodes)} nodes, {trie_table_bytes(model)} bytes",
         "The program only ever says one of these answers. Per node (after the prefix in its comment):",
@@ -69,7 +78,7 @@ def emit_trie_table(src: Source, model: Model) -> None:
             if child is None:
                 src.op("DB EOS_INDEX", "EOS: the prefix is an answer")
                 continue
-            src.op(f"DB {cls}", f"'{chr(model.charset[cls])}'")
+            src.op(f"DB {cls}", f"class of '{chr(model.charset[cls])}'")
             src.op(f"DW TRIE_{child}")
 
 
