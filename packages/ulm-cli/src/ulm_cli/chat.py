@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import ulm_spec
@@ -34,20 +35,22 @@ def program_from_com(path: Path) -> BuiltProgram:
     return BuiltProgram(com, "", "", symbols, "prebuilt", len(com))
 
 
-def make_answerer(target: str, engine: str, stats: bool, layout: str = "auto") -> Answerer:
-    """A function from a query to the line to print."""
+def make_answerer(target: str, engine: str, stats: bool, layout: str = "auto", free: bool = False) -> Answerer:
+    """A function from a query to the line to print; ``free`` ignores the model's answer list."""
     path = Path(target)
     if path.suffix.lower() == ".com":
         if engine != "z80":
             raise UlmError(f"{target}: a .COM program runs only with --engine z80")
+        if free:
+            raise UlmError(f"{target}: --free needs a model; a built .COM answers as it was built")
         program = program_from_com(path)
     else:
         model = ulm_spec.import_npz(path) if path.suffix.lower() == ".npz" else ulm_spec.load(path)
         if engine == "reference":
-            return lambda query: generate(model, query).text.decode("ascii")
+            return lambda query: generate(model, query, free=free).text.decode("ascii")
         if engine != "z80":
             raise UlmError(f"unknown engine {engine!r}; expected reference or z80")
-        program = load_builder("z80").build(model, layout=layout)
+        program = load_builder("z80").build(replace(model, answers=()) if free else model, layout=layout)
     runner = com_runner()
 
     def on_z80(query: bytes) -> str:
@@ -89,6 +92,7 @@ class Chat:
         "  ulm chat guess.ulm                    # reference engine\n"
         "  ulm chat guess.ulm --engine z80 --stats\n"
         "  ulm chat GUESS.COM --engine z80        # a program built earlier\n"
+        "  ulm chat guess.ulm --free              # ignore the model's answer list\n"
         "type a question at the '> ' prompt; an empty line re-prompts, '!' or Ctrl-D quits"
     )
 
@@ -97,9 +101,10 @@ class Chat:
         parser.add_argument("--engine", choices=("reference", "z80"), default="reference", help="who answers (default: reference)")
         parser.add_argument("--layout", default="auto", help="kernel layout when building for --engine z80 (default: auto)")
         parser.add_argument("--stats", action="store_true", help="show T-states and seconds at 4 MHz per answer (z80)")
+        parser.add_argument("--free", action="store_true", help="generate freely, ignoring the model's answer list")
 
     def run(self, args: argparse.Namespace) -> int:
-        answer = make_answerer(args.target, args.engine, args.stats, args.layout)
+        answer = make_answerer(args.target, args.engine, args.stats, args.layout, args.free)
         interactive = sys.stdin.isatty()
         if interactive:
             try:

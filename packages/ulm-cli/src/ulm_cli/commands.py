@@ -6,12 +6,14 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import ulm_spec
+from ulm_cli.answerfile import read_answers, shown
 from ulm_spec.plugins import Command, load_engine
 from ulm_spec.reference import answer
 
@@ -30,17 +32,26 @@ def _text_arg(words: list[str]) -> bytes:
 
 class ImportNpz:
     help = "convert an original Z80-μLM .npz model into a .ulm file"
-    example = "example:\n  ulm import-npz guess.npz -o guess.ulm"
+    example = (
+        "examples:\n"
+        "  ulm import-npz guess.npz -o guess.ulm\n"
+        "  ulm import-npz guess.npz -o guess.ulm --answers answers.txt   # it says only these\n"
+        "--answers: one answer per line, or query|answer data lines (their distinct answers)"
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("npz", help="the original's .npz model (fcN_weight, fcN_bias, _charset)")
         parser.add_argument("-o", "--output", required=True, help="the .ulm file to write")
+        parser.add_argument("--answers", metavar="FILE", help="the answers the model may give (default: any)")
 
     def run(self, args: argparse.Namespace) -> int:
         model = ulm_spec.import_npz(args.npz)
+        if args.answers:
+            model = replace(model, answers=read_answers(args.answers, model))
         ulm_spec.save(model, args.output)
         sizes = " -> ".join(str(n) for n in model.layer_sizes)
-        print(f"{args.output}: {sizes}, charset {model.charset.decode('ascii')!r} + EOS")
+        listed = f", {len(model.answers)} answers" if model.answers else ""
+        print(f"{args.output}: {sizes}, charset {model.charset.decode('ascii')!r} + EOS{listed}")
         return 0
 
 
@@ -79,6 +90,7 @@ def model_summary(model: ulm_spec.Model, path: str | None = None) -> dict[str, A
         "layers": layers,
         "packed_weight_bytes": sum(item["packed_bytes"] for item in layers),
         "bias_bytes": sum(item["bias_bytes"] for item in layers),
+        "answers": [a.decode("latin-1") for a in model.answers],
         "metadata": model.metadata,
     }
     if path is not None:
@@ -111,6 +123,7 @@ class Inspect:
             f"max output {enc['max_output']}"
         )
         print(f"weights       {info['packed_weight_bytes']} bytes packed, biases {info['bias_bytes']} bytes")
+        print(_answers_line(model.answers))
         print("layer  in   out  shift relu  zero weights       packed  bias range")
         for item in info["layers"]:
             print(
@@ -124,6 +137,20 @@ class Inspect:
             for key, value in model.metadata.items():
                 print(f"  {key}: {json.dumps(value, default=_json_default)}")
         return 0
+
+
+def _answers_line(answers: tuple[bytes, ...], width: int = 92) -> str:
+    """``answers  N: 'A', 'B', ...`` wrapped at ``width`` (or: generates freely)."""
+    if not answers:
+        return "answers       none: generates freely"
+    lines = [f"answers       {len(answers)}:"]
+    for number, text in enumerate(shown(a) for a in answers):
+        if number and len(lines[-1]) + len(text) + 2 > width:
+            lines[-1] += ","
+            lines.append(" " * 14 + text)
+        else:
+            lines[-1] += ("," if number else "") + " " + text
+    return "\n".join(lines)
 
 
 def _json_default(value: object) -> object:
@@ -167,7 +194,8 @@ class Ask:
     example = (
         "examples:\n"
         '  ulm ask guess.ulm is it alive          # -> NO\n'
-        "  printf 'is it alive\\nchair\\n' | ulm ask guess.ulm -   # one answer line per query"
+        "  printf 'is it alive\\nchair\\n' | ulm ask guess.ulm -   # one answer line per query\n"
+        "a model that lists its answers gives only those; --free lets it say anything"
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -178,14 +206,15 @@ class Ask:
             default="reference",
             help="reference (the Python definition, default) or z80 (the built .COM in ulm-emu)",
         )
+        parser.add_argument("--free", action="store_true", help="generate freely, ignoring the model's answer list")
 
     def run(self, args: argparse.Namespace) -> int:
         model = _load_model(args.model)
         queries = list(_stdin_queries()) if args.text == ["-"] else [_text_arg(args.text)]
         if args.engine == "reference":
-            answers = [answer(model, q).encode("ascii") for q in queries]
-        else:
-            answers = load_engine(args.engine).answer(model, queries)
+            answers = [answer(model, q, free=args.free).encode("ascii") for q in queries]
+        else:  # an engine knows only the model: --free gives it the model without its list
+            answers = load_engine(args.engine).answer(replace(model, answers=()) if args.free else model, queries)
         out = sys.stdout.buffer
         for text in answers:
             out.write(text + b"\n")

@@ -211,6 +211,8 @@ class EvalCommand:
         "examples:\n"
         "  ulm eval pets.ulm pets.txt\n"
         "  ulm eval guess.ulm heldout.txt --report report.md\n"
+        "  ulm eval guess.ulm heldout.txt --free        # ignore the model's answer list\n"
+        "a model that lists its answers is decoded with the list: it only ever gives one of them\n"
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -218,6 +220,7 @@ class EvalCommand:
         parser.add_argument("data", nargs="+", help="data files")
         parser.add_argument("--strict", action="store_true", help="malformed data lines are errors")
         parser.add_argument("--report", help="also write the report (markdown) to this file")
+        parser.add_argument("--free", action="store_true", help="generate freely, ignoring the model's answer list")
 
     def run(self, args: argparse.Namespace) -> int:
         from ulm_spec.fileformat import load
@@ -231,12 +234,13 @@ class EvalCommand:
         _report_problems(dataset, "data")
         if not dataset.pairs:
             raise UlmError("no valid pairs to evaluate")
-        report = evaluate_model(model, dataset.pairs)
+        report = evaluate_model(model, dataset.pairs, free=args.free)
         text = report.markdown(f"{Path(args.model).name} on {', '.join(Path(p).name for p in args.data)}")
         print(text, end="")
         if args.report:
             write_atomically(Path(args.report), text)
-        return 0 if report.disagreeing == 0 else 1
+        broken = report.disagreeing or (report.constrained and report.outside_list)
+        return 1 if broken else 0
 
 
 class DataCommand:

@@ -1,8 +1,9 @@
 """``ulm bench``: build every layout of a model, run queries on the emulated Z80 and measure.
 
 Per layout: file bytes, TPA bytes used, T-states and instructions per generated character (mean
-and max), per-layer T-states (probes at the ``LAYER_k`` labels) and seconds per character on a
-4 MHz Z80. The cost of a character is everything from one ``ANS_STEP`` (context encoding) to the
+and max), per-layer T-states (probes at the ``LAYER_k`` labels), the choice of each character
+(``ARGMAX``, or ``ARGMAX_TRIE`` for a model that lists its answers: from ``PROBE_CHAR`` to
+``PROBE_CHOICE``), the bytes of the answer table, and seconds per character on a 4 MHz Z80. The cost of a character is everything from one ``ANS_STEP`` (context encoding) to the
 next: encoder, forward pass, argmax, printing; the step that ends in EOS counts up to ``ANS_END``.
 Per-query work (query encoding and, for the cols kernel, layer 1's query half) is reported
 separately. BDOS calls cost what the emulator charges for them (ulm-emu traps the BDOS).
@@ -48,6 +49,10 @@ class LayoutReport:
     tstates_per_query_setup_mean: float
     layer_tstates_mean: list[float] = field(default_factory=list)
     encoder_tstates_mean: float = 0.0
+    argmax_tstates_mean: float = 0.0
+    """The choice of a character: ARGMAX, or ARGMAX_TRIE with an answer list (call and return included)."""
+    argmax_tstates_max: int = 0
+    answer_table_bytes: int = 0
     answers_match_reference: bool = True
     error: str = ""
 
@@ -64,7 +69,8 @@ def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None
     runner = runner or com_runner()
     symbols = build.symbols
     n_layers = len(build.model.layers)
-    labels = ["ANSWER", "ANS_STEP", "PROBE_CHAR", "ANS_END"] + [f"LAYER_{k}" for k in range(1, n_layers + 1)]
+    labels = ["ANSWER", "ANS_STEP", "PROBE_CHAR", "PROBE_CHOICE", "ANS_END"]
+    labels += [f"LAYER_{k}" for k in range(1, n_layers + 1)]
     events: list[_Event] = []
 
     def make_probe(label: str):  # type: ignore[no-untyped-def]
@@ -89,6 +95,8 @@ def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None
     setup: list[int] = []
     layer_t: list[list[int]] = [[] for _ in range(n_layers)]
     encoder_t: list[int] = []
+    argmax_t: list[int] = []
+    choice_start: _Event | None = None
     step_start: _Event | None = None
     answer_start: _Event | None = None
     layer_start: tuple[int, _Event] | None = None
@@ -113,6 +121,11 @@ def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None
             if layer_start is not None:
                 layer_t[layer_start[0] - 1].append(event.tstates - layer_start[1].tstates)
             layer_start = None
+            choice_start = event
+        elif event.label == "PROBE_CHOICE":
+            if choice_start is not None:
+                argmax_t.append(event.tstates - choice_start.tstates)
+            choice_start = None
         elif event.label == "ANS_END":
             if step_start is not None:
                 per_char_t.append(event.tstates - step_start.tstates)
@@ -134,6 +147,9 @@ def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None
         tstates_per_query_setup_mean=round(statistics.fmean(setup), 1) if setup else 0.0,
         layer_tstates_mean=[round(statistics.fmean(t), 1) if t else 0.0 for t in layer_t],
         encoder_tstates_mean=round(statistics.fmean(encoder_t), 1) if encoder_t else 0.0,
+        argmax_tstates_mean=round(statistics.fmean(argmax_t), 1) if argmax_t else 0.0,
+        argmax_tstates_max=max(argmax_t, default=0),
+        answer_table_bytes=build.answer_table_bytes,
         answers_match_reference=answers[: len(expected)] == expected and result.ok,
     )
 
@@ -187,5 +203,11 @@ def format_reports(reports: Sequence[LayoutReport]) -> str:
         lines.append(f"  context encoder       {r.encoder_tstates_mean:>12,.0f} T-states / char")
         for k, t in enumerate(r.layer_tstates_mean, start=1):
             lines.append(f"  layer {k:<2}              {t:>12,.0f} T-states / char")
+        routine = "ARGMAX_TRIE" if r.answer_table_bytes else "ARGMAX"
+        lines.append(
+            f"  T-states / choice     {r.argmax_tstates_mean:>12,.0f} mean {r.argmax_tstates_max:>12,} max ({routine})"
+        )
+        if r.answer_table_bytes:
+            lines.append(f"  answer table bytes    {r.answer_table_bytes:>12,}")
         lines.append(f"  answers match reference: {'yes' if r.answers_match_reference else 'NO'}")
     return "\n".join(lines)

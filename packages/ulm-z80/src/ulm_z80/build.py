@@ -21,6 +21,7 @@ from ulm_z80.kernels import (
 )
 from ulm_z80.layout import Choice, hybrid_plans, ranked_choices
 from ulm_z80.linker import CPM_ORIGIN, LinkedProgram, TPABudgetError, link
+from ulm_z80.trie import trie_table_bytes
 
 #: A 48K CP/M 2.2 machine leaves 0100h-A0FFh to programs.
 DEFAULT_TPA_BYTES = 40_960
@@ -61,6 +62,11 @@ class Build:
     @property
     def tpa_bytes_used(self) -> int:
         return self.linked.tpa_bytes_used
+
+    @property
+    def answer_table_bytes(self) -> int:
+        """Bytes of the answer trie (:mod:`ulm_z80.trie`); 0 for a model without an answer list."""
+        return sum(s.size for s in self.linked.sections if s.name == "answer_trie")
 
     @property
     def layout_name(self) -> str:
@@ -134,6 +140,12 @@ def link_program(
     if data > tpa_bytes:
         raise TPABudgetError(
             f"the weights alone need {data} bytes with kernels {','.join(kernels)}; the TPA holds {tpa_bytes}"
+        )
+    table = trie_table_bytes(model)
+    if data + table > tpa_bytes:
+        raise TPABudgetError(
+            f"the weights ({data} bytes with kernels {','.join(kernels)}) and the answer table of "
+            f"{len(model.answers)} answers ({table} bytes) alone need {data + table} bytes; the TPA holds {tpa_bytes}"
         )
     # First link: only to learn where the file ends (buffers do not change code size) ...
     first = link(generate_sections(model, kernels, None, hoist, masks), CPM_ORIGIN, 0xFFFF)

@@ -85,9 +85,10 @@ class BuildCommand:
             _write(out.with_suffix(".sym"), build.linked.symbol_file())
         if args.lst:
             _write(out.with_suffix(".lst"), build.linked.listing())
+        listed = f", {len(model.answers)} answers ({build.answer_table_bytes}-byte table)" if model.answers else ""
         print(
             f"{out}: {build.file_bytes} bytes, {build.tpa_bytes_used} of {args.tpa} TPA bytes, "
-            f"layout {build.layout_name}"
+            f"layout {build.layout_name}{listed}"
         )
         return 0
 

@@ -19,6 +19,7 @@ import numpy as np
 from ulm_spec.model import Model
 from ulm_spec.reference import generate
 from ulm_z80.kernels import COLS, LISTS, ROWS, column_bytes, lists_bytes, lists_eligible, padded_outputs
+from ulm_z80.trie import trie_table_bytes
 
 #: Queries whose activations stand for typical use when estimating costs.
 PROBE_QUERIES = (
@@ -43,6 +44,8 @@ FINISH_PER_NEURON = 110
 #: Rough code bytes each kernel adds (shared routine) and per layer (driver).
 SHARED_CODE = {ROWS: 130, COLS: 420, LISTS: 260}
 LAYER_CODE = {ROWS: 60, COLS: 75, LISTS: 65}
+#: Code bytes of ARGMAX_TRIE and the answer-list variables (a model that lists its answers).
+ARGMAX_TRIE_CODE = 80
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ def estimated_bytes(model: Model, choice: Sequence[LayerCost]) -> int:
     size += sum(SHARED_CODE[k] for k in kernels) + sum(LAYER_CODE[c.kernel] for c in choice)
     size += sum(c.weight_bytes for c in choice) + 2 * sum(layer.n_out for layer in model.layers)
     size += 2 * sum(model.layer_sizes) + 64 + model.encoder.context_length + 12
+    size += trie_table_bytes(model) + (ARGMAX_TRIE_CODE if model.answers else 0)
     if kernels != {ROWS}:
         size += 512 + 128  # accumulator pages plus some alignment
     else:

@@ -6,6 +6,11 @@ reached once per generated character right after the forward pass, copies the in
 every layer's activation buffer out of Z80 memory, using the addresses in the symbol table. Each
 is compared with :func:`ulm_spec.reference.generate`'s trace, then the printed answers with the
 reference text.
+
+A program built from a model that lists its answers is also compared step by step on its
+choices: at ``PROBE_CHAR`` the node of the answer trie in ``TRIE_NODE`` is decoded from Z80
+memory into the classes it allows (:func:`ulm_z80.trie.read_node`), at ``PROBE_CHOICE`` the class
+in ``CHOICE`` is read; they must equal the reference step's ``allowed`` and ``choice``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from ulm_spec.plugins import ComRunner, MachineView, com_runner
 from ulm_spec.reference import generate
 from ulm_spec.text import normalize_query
 from ulm_z80.build import DEFAULT_TPA_BYTES, Build, build_program
+from ulm_z80.trie import read_node
 
 #: Generous T-state budget per generated character when running under a verifier.
 TSTATES_PER_CHARACTER_LIMIT = 60_000_000
@@ -33,7 +39,8 @@ class Mismatch:
     step: int | None
     """Index of the generated character, or None for the whole answer."""
     what: str
-    """``inputs``, ``layer k``, ``steps`` or ``text``."""
+    """``inputs``, ``layer k``, ``allowed``, ``choice``, ``steps``, ``text`` or ``listed`` (the
+    answer of a model that lists its answers is not one of them)."""
     expected: object
     actual: object
 
@@ -50,12 +57,20 @@ class Snapshot:
     activations: list[list[int]]
     tstates: int
     instructions: int
+    allowed: list[int] | None = None
+    """The classes the answer trie allowed (programs of models that list their answers)."""
+    choice: int | None = None
+    """The class chosen (read at PROBE_CHOICE; programs of models that list their answers)."""
 
 
 def read_int16(memory: bytearray | bytes, address: int, count: int) -> list[int]:
     """``count`` little-endian signed 16-bit values from ``address``."""
     raw = np.frombuffer(bytes(memory[address : address + 2 * count]), dtype="<i2")
     return [int(v) for v in raw]
+
+
+def read_word(memory: bytearray | bytes, address: int) -> int:
+    return memory[address] | memory[address + 1] << 8
 
 
 def chat_lines(queries: Sequence[bytes]) -> list[bytes]:
@@ -107,16 +122,30 @@ def run_queries(
     sizes = build.model.layer_sizes
     snapshots: list[Snapshot] = []
 
+    listed = "TRIE_NODE" in symbols
+
     def probe(view: MachineView) -> None:
         memory = view.memory
+        allowed = None
+        if listed:
+            allowed = read_node(memory, read_word(memory, symbols["TRIE_NODE"]), build.model.eos_index)
         snapshots.append(
             Snapshot(
                 read_int16(memory, symbols["INPUT"], sizes[0]),
                 [read_int16(memory, symbols[f"ACT_{k}"], sizes[k]) for k in range(1, len(sizes))],
                 view.tstates,
                 view.instructions,
+                allowed,
             )
         )
+
+    def probe_choice(view: MachineView) -> None:
+        if snapshots:
+            snapshots[-1].choice = view.memory[symbols["CHOICE"]]
+
+    probes = {symbols["PROBE_CHAR"]: probe}
+    if listed:
+        probes[symbols["PROBE_CHOICE"]] = probe_choice
 
     answers: list[bytes] = []
     output = b""
@@ -135,15 +164,14 @@ def run_queries(
                 build.binary,
                 console_input=chat_input(chat_lines(group)),
                 max_tstates=limit,
-                probes={symbols["PROBE_CHAR"]: probe},
+                probes=probes,
             )
             output += result.output
             got = parse_chat_answers(result.output)
         else:
             text = normalize_query(group[0]).decode("ascii")
             result = runner.run(
-                build.binary, args=text.split(" "), max_tstates=limit,
-                probes={symbols["PROBE_CHAR"]: probe},
+                build.binary, args=text.split(" "), max_tstates=limit, probes=probes,
             )
             output += result.output
             got = [result.output.replace(b"\r", b"").split(b"\n")[0]]
@@ -174,8 +202,14 @@ def check_build(build: Build, queries: Sequence[bytes | str], runner: ComRunner 
                 expected = [int(v) for v in want]
                 if got != expected:
                     mismatches.append(Mismatch(query, index, f"layer {layer}", expected, got))
+            if snap.allowed != step.allowed:
+                mismatches.append(Mismatch(query, index, "allowed", step.allowed, snap.allowed))
+            if step.allowed is not None and snap.choice != step.choice:
+                mismatches.append(Mismatch(query, index, "choice", step.choice, snap.choice))
         if answer != reference.text:
             mismatches.append(Mismatch(query, None, "text", reference.text, answer))
+        if build.model.answers and answer not in build.model.answers:
+            mismatches.append(Mismatch(query, None, "listed", "one of the model's answers", answer))
     if cursor != len(snapshots):
         mismatches.append(Mismatch(b"", None, "steps", cursor, len(snapshots)))
     return mismatches
