@@ -31,7 +31,9 @@ What this assembler accepts
 * Directives: ``EQU``, ``ORG``, ``DB``/``DEFB``/``DEFM``/``DM`` (numbers and strings; in
   ``"..."`` backslash escapes work, ``'...'`` is literal), ``DW``/``DEFW``, ``DS``/``DEFS``
   ``size[,fill]``, ``ALIGN n`` (zero padding to a multiple of n), ``INCLUDE "file"`` (relative
-  to the including file, then ``include_dirs``; cycles are errors), ``END``.
+  to the including file, then ``include_dirs``; cycles are errors), ``IF expr`` / ``ELSE`` /
+  ``ENDIF`` (conditional assembly, nested; the expression must be known where the ``IF`` stands:
+  numbers and ``EQU`` values defined above it; see :mod:`ulm_z80.asm.conditionals`), ``END``.
 * Checks: 8-bit values -128..255, words -32768..65535, JR/DJNZ and index displacements
   -128..127, bit numbers 0..7, RST targets, IM modes, duplicate labels, undefined or circular
   symbols, overlapping or >64K code.
@@ -75,6 +77,12 @@ tests check it. Rules found by testing both assemblers:
    string per ``DB`` line, first; other bytes as numbers. Values in range (8-bit -128..255,
    16-bit -32768..65535): the others truncate silently where we report an error.
 9. Alignment padding: ``DS (256 - ($ & 255)) & 255`` (neither has ALIGN).
+
+ulm's fixed routines (the ``.asm`` files of :mod:`ulm_z80.asmfiles`) are written in this subset
+plus two things all three assemblers agree on (``tests/test_asm_conditionals.py``):
+``IF NAME`` / ``ELSE`` / ``ENDIF`` on flags defined above by ``EQU``, and ``INCLUDE "file"``
+found through the include path (``-I`` for pasmo and z80asm). The code generator resolves both
+when it copies a routine into a program, so generated programs keep to rules 1-9.
 """
 
 from .assembler import Assembly, assemble, assemble_file

@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .conditionals import CONDITIONAL_DIRECTIVES, Conditions, conditional_directive, constant_value
 from .errors import AsmError
 from .expressions import Node, Unresolved, evaluate, parse_expression
 from .lexer import LineError, Token, parse_number, tokenize
 from .opcodes import CONDITION_NAMES, MNEMONICS, REGISTERS, TABLE, Template, template_size
-from .output import listing_text, symbol_file_text
+from .output import ListingRecord, listing_text, symbol_file_text
 
 MAX_PASSES = 40
 MAX_INCLUDE_DEPTH = 32
@@ -25,7 +26,7 @@ MAX_LINE_LENGTH = 100_000  # characters; far beyond any real line, keeps bad inp
 ADDRESS_LIMIT = 0x10000
 
 DIRECTIVES = frozenset({"ORG", "EQU", "DB", "DEFB", "DEFM", "DM", "DW", "DEFW", "DS", "DEFS",
-                        "ALIGN", "INCLUDE", "END"})
+                        "ALIGN", "INCLUDE", "END"}) | CONDITIONAL_DIRECTIVES
 _MNEMONIC_ALIASES = {"SLI": "SLL"}
 # Fast path for the bulk of a generated program (weights): an unlabelled DB of plain numbers.
 _PLAIN_DB_RE = re.compile(
@@ -66,6 +67,8 @@ class _Parser:
         self.definitions: dict[str, Statement] = {}
         self.scope = ""
         self.ended = False
+        self.conditions = Conditions()
+        self.constants: dict[str, int] = {}  # EQUs whose value is known where they stand (for IF)
 
     def resolve_name(self, name: str) -> str:
         """Full name of a symbol: ``.name`` is local to the last global address label."""
@@ -76,6 +79,7 @@ class _Parser:
     def parse_source(self, source: str, filename: str, base_dir: str,
                      include_stack: tuple[str, ...]) -> None:
         lines = source.split("\n")
+        depth = len(self.conditions.blocks)
         for number, text in enumerate(lines, start=1):
             if self.ended:
                 return
@@ -83,12 +87,28 @@ class _Parser:
                 text = text[:-1]
             statement = Statement(filename, number, text, include_depth=len(include_stack))
             try:
-                include = self.parse_line(statement)
+                include = self.parse_statement(statement)
             except LineError as problem:
                 raise AsmError(str(problem), filename, number) from None
             self.statements.append(statement)
             if include is not None:
                 self.include(include, statement, base_dir, include_stack)
+        try:
+            self.conditions.check_closed(depth)
+        except LineError as problem:
+            raise AsmError(str(problem), filename, len(lines)) from None
+
+    def parse_statement(self, statement: Statement) -> str | None:
+        """A line that is IF, ELSE or ENDIF, or is in a block not assembled, stays a statement
+        without content (the listing shows it); any other is parsed by :meth:`parse_line`."""
+        conditional = conditional_directive(statement.text)
+        if conditional is not None:
+            name, operands = conditional
+            self.conditions.handle(name, operands, statement.line, self.expression, self.constants)
+            return None
+        if not self.conditions.active:
+            return None
+        return self.parse_line(statement)
 
     def include(self, name: str, statement: Statement, base_dir: str,
                 include_stack: tuple[str, ...]) -> None:
@@ -187,6 +207,9 @@ class _Parser:
                 raise LineError("EQU needs a label")
             count(1, 1)
             statement.kind, statement.expression = EQU, self.expression(arguments[0])
+            value = constant_value(statement.expression, self.constants)
+            if value is not None:
+                self.constants[statement.label] = value
         elif name == "ORG":
             count(1, 1)
             statement.kind, statement.expression = ORG, self.expression(arguments[0])
@@ -329,18 +352,6 @@ def _encode_value(value: int, width: int) -> bytes:
     if not -32768 <= value <= 65535:
         raise LineError(f"value {value} does not fit in a word (-32768..65535)")
     return bytes((value & 0xFF, (value >> 8) & 0xFF))
-
-
-@dataclass
-class ListingRecord:
-    file: str
-    line: int
-    text: str
-    address: int | None  # None: the line has no address (blank, comment, EQU)
-    size: int
-    value: int | None = None  # an EQU's value
-    include_depth: int = 0
-    compact: bool = False  # DS/ALIGN: the listing shows a summary instead of every byte
 
 
 @dataclass

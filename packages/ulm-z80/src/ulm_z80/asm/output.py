@@ -8,12 +8,21 @@ four upper-case hex digits and an ``h`` suffix (``LAYER1 0123h``; values are tak
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .assembler import ListingRecord
+from dataclasses import dataclass
 
 BYTES_PER_ROW = 4
+
+
+@dataclass
+class ListingRecord:
+    file: str
+    line: int
+    text: str
+    address: int | None  # None: the line has no address (blank, comment, EQU)
+    size: int
+    value: int | None = None  # an EQU's value
+    include_depth: int = 0
+    compact: bool = False  # DS/ALIGN: the listing shows a summary instead of every byte
 
 
 def symbol_file_text(symbols: dict[str, int]) -> str:
