@@ -38,6 +38,7 @@ def test_plugins_and_errors_load_without_numpy() -> None:
         from ulm_spec import UlmError
         from ulm_spec.plugins import ComResult, com_runner, load_builder
         from ulm_spec.errors import ModelFormatError
+        from ulm_spec import cpm, files, symbols
         assert issubclass(ModelFormatError, UlmError) and ulm_spec.__version__
         print("ok")
         """

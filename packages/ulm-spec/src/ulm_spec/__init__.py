@@ -13,10 +13,12 @@ Every other ulm package is tested against the definitions here:
 * :mod:`ulm_spec.npz` — import of the original Z80-μLM's models
 * :mod:`ulm_spec.golden` — golden vectors for the other packages' tests
 * :mod:`ulm_spec.plugins` — how the packages find each other at run time
+* :mod:`ulm_spec.symbols` — the labels of a built program the tools rely on, and the ``.sym`` file
+* :mod:`ulm_spec.cpm` — CP/M 2.2 facts: zero page, TPA, BDOS functions, FCB
 
-The names below are imported on first use (PEP 562), so that ``import ulm_spec.errors`` or
-``import ulm_spec.plugins`` does not load numpy: ulm-emu needs only those two, and runs where no
-numpy exists (in the browser, under Pyodide).
+The names below are imported on first use (PEP 562), so that ``import ulm_spec.errors``,
+``ulm_spec.plugins``, ``ulm_spec.files``, ``ulm_spec.symbols`` or ``ulm_spec.cpm`` does not load
+numpy: ulm-emu needs only those, and runs where no numpy exists (in the browser, under Pyodide).
 """
 
 from __future__ import annotations
@@ -68,7 +70,10 @@ _EXPORTS: dict[str, str] = {
 }
 
 _SUBMODULES = frozenset(
-    {"answers", "errors", "fileformat", "files", "golden", "hashing", "model", "npz", "packing", "plugins", "reference", "text"}
+    {
+        "answers", "cpm", "errors", "fileformat", "files", "golden", "hashing", "model", "npz", "packing", "plugins",
+        "reference", "symbols", "text",
+    }
 )
 
 __all__ = [
