@@ -4,13 +4,14 @@ A program is a list of :class:`Section`. ``code``, ``rodata`` and ``weights`` se
 assembly text and are stored in the ``.COM`` file, in the order given, each starting on its
 ``align`` boundary (padding is a portable ``DS`` of zeros). ``bss`` and ``stack`` sections hold
 only a size: they live after the end of the file (bss first, then stacks, each in the order
-given), are not stored in the file, and are defined with ``EQU`` at the top of the linked source,
+given; :func:`link` can move small bss sections into an alignment gap), are not stored in the file, and are defined with ``EQU`` at the top of the linked source,
 so every section may refer to them. The program zeroes them at run time if it needs zeros.
 
 Labels the linker defines (``NAME`` is the section name):
 
 * ``__NAME_start`` and ``__NAME_end`` (first address after the section) for every section;
 * ``__file_end``: first address after the file image;
+* ``__memory_end``: first address after the last runtime section (when there is one);
 * for bss sections, each ``bss_labels`` entry ``(label, size)``: consecutive buffers from the
   section start, in order. A stack's initial SP is ``__NAME_end``.
 
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ulm_spec import cpm
 from ulm_spec.errors import UlmError
 
 from .asm import AsmError, Assembly, assemble
@@ -35,8 +37,8 @@ SectionKind = Literal["code", "rodata", "weights", "bss", "stack"]
 FILE_KINDS: tuple[str, ...] = ("code", "rodata", "weights")
 RUNTIME_KINDS: tuple[str, ...] = ("bss", "stack")
 
-CPM_ORIGIN = 0x0100
-DEFAULT_TPA_TOP = 0xA0FF  # last usable byte: 40,960 bytes from 0100h
+CPM_ORIGIN = cpm.TPA_BASE
+DEFAULT_TPA_TOP = cpm.TPA_BASE + cpm.TPA_BYTES_48K - 1  # last usable byte: 40,960 bytes from 0100h
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Directives that would break the one-file layout: the linker places sections itself.
@@ -220,10 +222,29 @@ def _padding_line(align: int) -> str:
     return f"        DS ({align} - ($ & {mask})) & {mask}"
 
 
-def _runtime_layout(sections: Sequence[Section], file_end: int) -> list[SectionLayout]:
+def _fill_alignment_gap(bss: list[Section], file_end: int) -> list[Section]:
+    """``bss`` with the largest unaligned sections that fit moved into the gap before the first
+    aligned one (in order of size, largest first), so little memory is lost to alignment."""
+    aligned = [s for s in bss if s.align > 1]
+    loose = [s for s in bss if s.align == 1]
+    if not aligned:
+        return bss
+    gap = (-file_end) % aligned[0].align
+    before: list[Section] = []
+    for section in sorted(loose, key=lambda s: -_runtime_size(s)):
+        if _runtime_size(section) <= gap:
+            before.append(section)
+            gap -= _runtime_size(section)
+    return before + aligned + [s for s in loose if s not in before]
+
+
+def _runtime_layout(sections: Sequence[Section], file_end: int, fill_gaps: bool = False) -> list[SectionLayout]:
     layouts = []
     address = file_end
-    ordered = [s for s in sections if s.kind == "bss"] + [s for s in sections if s.kind == "stack"]
+    bss = [s for s in sections if s.kind == "bss"]
+    if fill_gaps:
+        bss = _fill_alignment_gap(bss, file_end)
+    ordered = bss + [s for s in sections if s.kind == "stack"]
     for section in ordered:
         start = _align_up(address, section.align)
         address = start + _runtime_size(section)
@@ -243,6 +264,7 @@ def _linear_source(sections: Sequence[Section], runtime: list[SectionLayout], or
     ]
     owner: dict[int, tuple[str, int]] = {}
     by_name = {s.name: s for s in sections}
+    memory_end = max((layout.end for layout in runtime), default=None)
     for layout in runtime:
         section = by_name[layout.name]
         first_line = len(lines) + 1
@@ -254,6 +276,8 @@ def _linear_source(sections: Sequence[Section], runtime: list[SectionLayout], or
         lines.append(f"__{layout.name}_end: EQU {layout.end:05X}h")
         for number in range(first_line, len(lines) + 1):
             owner[number] = (layout.name, 0)
+    if memory_end is not None:
+        lines.append(f"__memory_end: EQU {memory_end:05X}h")
     lines += ["", f"        ORG {origin:05X}h"]
     for section in sections:
         if not section.in_file:
@@ -292,8 +316,11 @@ def _budget_check(sections: Sequence[Section], layouts: list[SectionLayout], ori
 
 
 def link(sections: Sequence[Section], origin: int = CPM_ORIGIN, tpa_top: int = DEFAULT_TPA_TOP,
-         ) -> LinkedProgram:
+         fill_alignment_gaps: bool = False) -> LinkedProgram:
     """Lay out ``sections`` from ``origin``; everything must fit up to ``tpa_top`` (inclusive).
+
+    With ``fill_alignment_gaps``, the largest unaligned bss sections that fit go into the gap
+    before the first aligned bss section (largest first), instead of all in the order given.
 
     Raises :class:`LinkError` for bad sections, :class:`TPABudgetError` when over budget and
     :class:`~ulm_z80.asm.AsmError` for errors in a section's source, naming the section and the
@@ -313,7 +340,7 @@ def link(sections: Sequence[Section], origin: int = CPM_ORIGIN, tpa_top: int = D
                       first.symbols[f"__{s.name}_end"], s.align, True)
         for s in sections if s.in_file
     ]
-    runtime = _runtime_layout(sections, file_end)
+    runtime = _runtime_layout(sections, file_end, fill_alignment_gaps)
     _budget_check(sections, file_layouts + runtime, origin, tpa_top)
 
     source, owner = _linear_source(sections, runtime, origin)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from ulm_spec.model import Model
 from ulm_spec.plugins import BuiltProgram
 from ulm_z80.build import DEFAULT_TPA_BYTES, build_program
-from ulm_z80.linker import CPM_ORIGIN
+from ulm_z80.targets.cpm import CPM
 
 
 class Z80Builder:
     """Builds a model into a CP/M ``.COM`` with the generated assembly and memory map."""
 
     def build(self, model: Model, *, layout: str = "auto", tpa_top: int | None = None) -> BuiltProgram:
-        tpa_bytes = DEFAULT_TPA_BYTES if tpa_top is None else tpa_top - CPM_ORIGIN + 1
+        tpa_bytes = DEFAULT_TPA_BYTES if tpa_top is None else tpa_top - CPM.origin + 1
         built = build_program(model, layout, tpa_bytes)
         return BuiltProgram(
             com=built.binary,

@@ -11,7 +11,8 @@ node in the tree's breadth-first order, starting at ``ANSWER_TRIE`` (the root)::
              DB EOS_INDEX         the EOS edge, when the prefix is itself an answer: always last,
                                   and without a child
 
-so a node costs 1 byte, each character edge 3 and an EOS edge 1. ``ARGMAX_TRIE`` replaces
+so a node costs 1 byte, each character edge 3 and an EOS edge 1. ``ARGMAX_TRIE``
+(``routines/argmax_trie.asm``) replaces
 ``ARGMAX``: it compares the logits of the current node's classes only, in ascending class order
 with a strict ``>`` (the first maximum among the allowed classes, as
 :func:`ulm_spec.answers.constrained_argmax`), stores the class in ``CHOICE`` and moves
@@ -25,15 +26,17 @@ program allowed at each step with the spec's.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
+from ulm_spec import symbols
 from ulm_spec.answers import TrieNode, answer_trie
 from ulm_spec.model import Model
 from ulm_z80.source import Source
 
-#: Variables of a program with an answer list (after the others; see generator.VARIABLES).
+#: Variables of a program with an answer list (after the others; see ulm_z80.emit.VARIABLES).
 TRIE_VARIABLES: tuple[tuple[str, int], ...] = (
-    ("TRIE_NODE", 2),  # address of the current node of the answer trie
-    ("CHOICE", 1),  # the class ARGMAX_TRIE chose last (read by the verifier at PROBE_CHOICE)
+    (symbols.TRIE_NODE, 2),  # address of the current node of the answer trie
+    (symbols.CHOICE, 1),  # the class ARGMAX_TRIE chose last (read by the verifier at PROBE_CHOICE)
 )
 NODE_BYTES = 1
 CHARACTER_EDGE_BYTES = 3
@@ -61,16 +64,16 @@ def _shown(prefix: bytes) -> str:
     return '"' + "".join(chr(b) if 0x20 <= b < 0x7F else "?" for b in prefix) + '"'
 
 
-def emit_trie_table(src: Source, model: Model) -> None:
-    """The answer trie of ``model`` as data, from the label ``ANSWER_TRIE`` (= ``TRIE_0``)."""
-    nodes = trie_nodes(model.answers, model.charset)
+def emit_trie_table(src: Source, nodes: Sequence[TrieNode], answers: int, charset: bytes) -> None:
+    """The answer trie (``nodes``, root first, of ``answers`` answers) as data, from the label
+    ``ANSWER_TRIE`` (= ``TRIE_0``); ``charset`` names the classes in comments."""
     src.banner(
-        f"The answer trie: {len(model.answers)} answers, {len(nodes)} nodes, {trie_table_bytes(model)} bytes",
+        f"The answer trie: {answers} answers, {len(nodes)} nodes, {sum(node_bytes(n) for n in nodes)} bytes",
         "The program only ever says one of these answers. Per node (after the prefix in its comment):",
         "DB edge count, then per allowed class, ascending: DB class, DW the node after that character;",
         "the EOS edge (the prefix is an answer) is last and has no child. ARGMAX_TRIE walks it.",
     )
-    src.label("ANSWER_TRIE")
+    src.label(symbols.ANSWER_TRIE)
     for index, node in enumerate(nodes):
         src.label(f"TRIE_{index}", "the root: nothing said yet" if index == 0 else f"after {_shown(node.prefix)}")
         src.op(f"DB {len(node.edges)}", "edges")
@@ -78,71 +81,8 @@ def emit_trie_table(src: Source, model: Model) -> None:
             if child is None:
                 src.op("DB EOS_INDEX", "EOS: the prefix is an answer")
                 continue
-            src.op(f"DB {cls}", f"class of '{chr(model.charset[cls])}'")
+            src.op(f"DB {cls}", f"class of '{chr(charset[cls])}'")
             src.op(f"DW TRIE_{child}")
-
-
-def emit_argmax_trie(src: Source) -> None:
-    """The routine that picks the allowed class with the largest logit and walks the trie."""
-    src.banner(
-        "ARGMAX_TRIE: A = the allowed class with the largest logit (signed; the first among equals)",
-        "Replaces ARGMAX when the model lists its answers. The allowed classes are the edges of the",
-        "answer-trie node at TRIE_NODE, ascending, so a strict '>' scan keeps the first maximum,",
-        "as ulm_spec.answers.constrained_argmax does. A node with one edge needs no comparison.",
-        "In:  TRIE_NODE = the current node (ANSWER sets the root), LOGITS = the logits.",
-        "Out: A = CHOICE = the class; TRIE_NODE = the chosen edge's child (after EOS: unchanged).",
-        "Uses A, BC, DE, HL, IX.",
-    )
-    src.label("ARGMAX_TRIE")
-    src.op("LD HL,(TRIE_NODE)")
-    src.op("LD B,(HL)", "B = edges of this node (at least one)")
-    src.op("INC HL", "HL = its first edge")
-    src.op("PUSH HL")
-    src.op("POP IX", "IX = the best edge so far: the first")
-    src.op("DEC B")
-    src.op("JR Z,AT_TAKE", "one edge: nothing to compare")
-    src.op("INC B")
-    src.op("LD DE,0", "DE = the best logit, sign bit flipped: -32768, the least")
-    src.label("AT_EDGE", "HL = an edge, B = edges left, DE = best so far, IX = its edge")
-    src.op("PUSH HL")
-    src.op("LD A,(HL)", "the edge's class")
-    src.op("ADD A,A", "2 * class: at most 128, no carry")
-    src.op("LD HL,LOGITS")
-    src.op("ADD A,L")
-    src.op("LD L,A")
-    src.op("ADC A,H")
-    src.op("SUB L")
-    src.op("LD H,A", "HL = LOGITS + 2 * class")
-    src.op("LD A,(HL)")
-    src.op("INC HL")
-    src.op("LD H,(HL)")
-    src.op("LD L,A", "HL = the class's logit")
-    src.op("LD A,H")
-    src.op("XOR 80h")
-    src.op("LD H,A", "sign bit flipped: signed order is now unsigned order")
-    src.op("LD A,E")
-    src.op("SUB L")
-    src.op("LD A,D")
-    src.op("SBC A,H", "carry: best < this logit (strictly; equal keeps the earlier class)")
-    src.op("JR NC,AT_LOWER")
-    src.op("EX DE,HL", "a new best logit ...")
-    src.op("POP IX", "... and its edge")
-    src.op("PUSH IX")
-    src.label("AT_LOWER")
-    src.op("POP HL")
-    src.op("INC HL")
-    src.op("INC HL")
-    src.op("INC HL", "the next edge (only the last one, EOS, is shorter)")
-    src.op("DJNZ AT_EDGE")
-    src.label("AT_TAKE", "IX = the chosen edge")
-    src.op("LD A,(IX+0)", "A = its class")
-    src.op("LD (CHOICE),A")
-    src.op("CP EOS_INDEX")
-    src.op("RET Z", "EOS has no child: the answer ends")
-    src.op("LD L,(IX+1)")
-    src.op("LD H,(IX+2)")
-    src.op("LD (TRIE_NODE),HL", "the next character's node")
-    src.op("RET")
 
 
 def read_node(memory: bytes | bytearray, address: int, eos_index: int) -> list[int]:

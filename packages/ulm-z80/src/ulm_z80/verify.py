@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ulm_spec import symbols as labels
 from ulm_spec.model import Model
 from ulm_spec.plugins import ComRunner, MachineView, com_runner
 from ulm_spec.reference import generate
@@ -122,17 +123,17 @@ def run_queries(
     sizes = build.model.layer_sizes
     snapshots: list[Snapshot] = []
 
-    listed = "TRIE_NODE" in symbols
+    listed = labels.TRIE_NODE in symbols
 
     def probe(view: MachineView) -> None:
         memory = view.memory
         allowed = None
         if listed:
-            allowed = read_node(memory, read_word(memory, symbols["TRIE_NODE"]), build.model.eos_index)
+            allowed = read_node(memory, read_word(memory, symbols[labels.TRIE_NODE]), build.model.eos_index)
         snapshots.append(
             Snapshot(
-                read_int16(memory, symbols["INPUT"], sizes[0]),
-                [read_int16(memory, symbols[f"ACT_{k}"], sizes[k]) for k in range(1, len(sizes))],
+                read_int16(memory, symbols[labels.INPUT], sizes[0]),
+                [read_int16(memory, symbols[labels.activations(k)], sizes[k]) for k in range(1, len(sizes))],
                 view.tstates,
                 view.instructions,
                 allowed,
@@ -141,11 +142,11 @@ def run_queries(
 
     def probe_choice(view: MachineView) -> None:
         if snapshots:
-            snapshots[-1].choice = view.memory[symbols["CHOICE"]]
+            snapshots[-1].choice = view.memory[symbols[labels.CHOICE]]
 
-    probes = {symbols["PROBE_CHAR"]: probe}
+    probes = {symbols[labels.PROBE_CHAR]: probe}
     if listed:
-        probes[symbols["PROBE_CHOICE"]] = probe_choice
+        probes[symbols[labels.PROBE_CHOICE]] = probe_choice
 
     answers: list[bytes] = []
     output = b""

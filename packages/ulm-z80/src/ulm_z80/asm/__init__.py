@@ -48,8 +48,9 @@ tests check it. Rules found by testing both assemblers:
 1. One ``ORG`` at the top (z80asm ignores ORG gaps and writes bytes back to back). No INCLUDE.
 2. Labels in column 0 with a colon: ``name:`` (z80asm needs the colon). Names are letters,
    digits and ``_``, starting with a letter or ``_``, never a register, condition, mnemonic or
-   directive name. No local ``.labels`` (z80asm makes them file-local, pasmo global): use
-   unique names.
+   directive name, and never starting with a one-letter register or a condition followed by
+   ``_`` (z80asm reads ``LD C,C_X`` as ``LD C,C`` and rejects ``JP Z_X``). No local ``.labels``
+   (z80asm makes them file-local, pasmo global): use unique names.
 3. ``name: EQU expr`` and the size of ``DS`` may use only numbers, ``$`` and symbols defined on
    earlier lines (z80asm evaluates them at once). Instructions, ``DB`` and ``DW`` may refer forward.
 4. Instructions and directives are indented. Documented instructions only, in Zilog spelling:
