@@ -20,6 +20,7 @@ from ulm_spec.plugins import ComRunner, MachineView, com_runner
 from ulm_spec.reference import generate
 from ulm_z80.build import DEFAULT_TPA_BYTES, Build, build_program
 from ulm_z80.linker import TPABudgetError
+from ulm_z80.plan import PROBE_QUERIES, predicted_bytes, predicted_layer_tstates
 from ulm_z80.verify import chat_input, chat_lines, needs_one_shot, parse_chat_answers
 
 CLOCK_HZ = 4_000_000
@@ -177,6 +178,43 @@ def bench_model(
         measured[build.binary] = report
         reports.append(report)
     return reports
+
+
+@dataclass
+class CostComparison:
+    """The planner's size and cost models against a built program and its run (see
+    :mod:`ulm_z80.plan`): predicted and real TPA bytes, and each layer's routine in T-states per
+    character, predicted from the activity of :data:`~ulm_z80.plan.PROBE_QUERIES` and measured on
+    the emulated Z80 for the same queries."""
+
+    layout: str
+    kernels: tuple[str, ...]
+    predicted_bytes: int
+    tpa_bytes_used: int
+    predicted_layer_tstates: list[float]
+    measured_layer_tstates: list[float]
+
+    @property
+    def bytes_ratio(self) -> float:
+        return self.predicted_bytes / self.tpa_bytes_used
+
+    @property
+    def layer_ratios(self) -> list[float]:
+        """Predicted / measured T-states of each layer (1.0: exact)."""
+        return [p / m for p, m in zip(self.predicted_layer_tstates, self.measured_layer_tstates, strict=True)]
+
+
+def compare_cost_model(build: Build, runner: ComRunner | None = None) -> CostComparison:
+    """Run ``build`` on the planner's probe queries and compare with its predictions."""
+    measured = measure_build(build, PROBE_QUERIES, runner)
+    return CostComparison(
+        build.layout_name,
+        build.kernels,
+        predicted_bytes(build.model, build.plan),
+        build.tpa_bytes_used,
+        predicted_layer_tstates(build.model, build.plan),
+        measured.layer_tstates_mean,
+    )
 
 
 def report_dicts(reports: Sequence[LayoutReport]) -> list[dict[str, object]]:

@@ -67,7 +67,7 @@ class HybridKernel(AccumulatorKernel):
     name = "hybrid"
     routine = "hybrid.asm"
     inputs_routine = "HYB_INPUTS"
-    shared_code_bytes = 700
+    shared_code_bytes = 670
     layer_code_bytes = 75
 
     def weight_bytes(self, weight: Weights, list_columns: ListColumns = ()) -> int:
