@@ -17,7 +17,7 @@ import ulm_spec
 from ulm_cli.chat import run_chat
 from ulm_cli.program import Z80_HZ, add_max_tstates, ask_program
 from ulm_spec.errors import UlmError
-from ulm_spec.files import atomic_write, check_outputs
+from ulm_spec.files import atomic_write, check_output
 from ulm_spec.plugins import BoundedRunner, BuiltProgram, ComRunner, com_runner, load_builder, load_commands
 from ulm_spec.reference import generate
 
@@ -84,8 +84,7 @@ def output_paths(out_dir: Path, name: str) -> list[Path]:
     except OSError as exc:
         raise UlmError(f"--out {out_dir}: cannot create the folder: {exc.strerror or exc}") from None
     paths = [out_dir / f"{name.upper()}{suffix}" for suffix in OUTPUT_SUFFIXES]
-    check_outputs({str(path): path for path in paths})
-    return paths
+    return [check_output(path, "--out") for path in paths]  # four names: never two on one file
 
 
 def write_outputs(program: BuiltProgram, paths: list[Path]) -> None:
