@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,15 +14,16 @@ import numpy as np
 
 import ulm_spec
 from ulm_cli.answerfile import read_answers, shown
-from ulm_spec.plugins import Command, load_engine
+from ulm_cli.program import add_max_tstates
+from ulm_cli.terminal import printable, read_line
+from ulm_spec.files import check_outputs
+from ulm_spec.plugins import BoundedRunner, Command, com_runner, load_engine
 from ulm_spec.reference import answer
 
 
 def _load_model(path: str) -> ulm_spec.Model:
     """A model from a ``.ulm`` file (or an original ``.npz``, imported on the fly)."""
-    if path.lower().endswith(".npz"):
-        return ulm_spec.import_npz(path)
-    return ulm_spec.load(path)
+    return ulm_spec.load_model(path)
 
 
 def _text_arg(words: list[str]) -> bytes:
@@ -45,13 +46,14 @@ class ImportNpz:
         parser.add_argument("--answers", metavar="FILE", help="the answers the model may give (default: any)")
 
     def run(self, args: argparse.Namespace) -> int:
+        check_outputs({"-o": args.output}, inputs=[args.npz])
         model = ulm_spec.import_npz(args.npz)
         if args.answers:
             model = replace(model, answers=read_answers(args.answers, model))
         ulm_spec.save(model, args.output)
         sizes = " -> ".join(str(n) for n in model.layer_sizes)
         listed = f", {len(model.answers)} answers" if model.answers else ""
-        print(f"{args.output}: {sizes}, charset {model.charset.decode('ascii')!r} + EOS{listed}")
+        print(f"{printable(args.output)}: {sizes}, charset {model.charset.decode('ascii')!r} + EOS{listed}")
         return 0
 
 
@@ -113,7 +115,7 @@ class Inspect:
         if args.json:
             print(json.dumps(info, indent=2, default=_json_default))
             return 0
-        print(f"model         {args.model} ({info['file_bytes']} bytes)")
+        print(f"model         {printable(args.model)} ({info['file_bytes']} bytes)")
         print(f"architecture  {' -> '.join(str(n) for n in info['layer_sizes'])}")
         print(f"charset       {info['charset']!r} + EOS ({info['classes']} classes)")
         enc = info["encoder"]
@@ -135,7 +137,7 @@ class Inspect:
         if model.metadata:
             print("metadata")
             for key, value in model.metadata.items():
-                print(f"  {key}: {json.dumps(value, default=_json_default)}")
+                print(f"  {printable(key)}: {json.dumps(value, default=_json_default)}")
         return 0
 
 
@@ -185,8 +187,9 @@ class Encode:
 
 
 def _stdin_queries() -> Iterator[bytes]:
-    for line in sys.stdin.buffer:
-        yield line.rstrip(b"\r\n")
+    """One query per line of stdin, as bytes (bounded: see :func:`ulm_cli.terminal.read_line`)."""
+    while (line := read_line(sys.stdin.buffer)) is not None:
+        yield line
 
 
 class Ask:
@@ -207,19 +210,29 @@ class Ask:
             help="reference (the Python definition, default) or z80 (the built .COM in ulm-emu)",
         )
         parser.add_argument("--free", action="store_true", help="generate freely, ignoring the model's answer list")
+        add_max_tstates(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         model = _load_model(args.model)
-        queries = list(_stdin_queries()) if args.text == ["-"] else [_text_arg(args.text)]
-        if args.engine == "reference":
-            answers = [answer(model, q, free=args.free).encode("ascii") for q in queries]
-        else:  # an engine knows only the model: --free gives it the model without its list
-            answers = load_engine(args.engine).answer(replace(model, answers=()) if args.free else model, queries)
+        queries = _stdin_queries() if args.text == ["-"] else iter([_text_arg(args.text)])
+        respond = _responder(model, args.engine, args.max_tstates, args.free)
         out = sys.stdout.buffer
-        for text in answers:
-            out.write(text + b"\n")
-        out.flush()
+        for query in queries:  # answered as they arrive: ulm ask M - works as a filter
+            out.write(respond(query) + b"\n")
+            out.flush()
         return 0
+
+
+def _responder(model: ulm_spec.Model, engine_name: str, max_tstates: int, free: bool) -> Callable[[bytes], bytes]:
+    """A function from a query to its answer with the named engine (z80: one run per query,
+    each within ``max_tstates``); ``free`` ignores the model's answer list."""
+    if engine_name == "reference":
+        return lambda query: answer(model, query, free=free).encode("ascii")
+    if free:  # an engine knows only the model: --free gives it the model without its list
+        model = replace(model, answers=())
+    options = {"runner": BoundedRunner(com_runner(), max_tstates)} if engine_name == "z80" else {}
+    engine = load_engine(engine_name, **options)
+    return lambda query: engine.answer(model, [query])[0]
 
 
 def _builtin_commands() -> dict[str, Command]:

@@ -112,6 +112,68 @@ class ComRunner(Protocol):
         ...
 
 
+#: The ``exit_reason`` of a run that reached its ``max_tstates``.
+TSTATE_LIMIT = "tstate-limit"
+#: How many T-states a command lets one query run on the Z80 unless told otherwise
+#: (``--max-tstates``): 5e9 is 21 minutes of a 4 MHz Z80, more than the slowest program that
+#: fits a 48K TPA needs for the longest answer (255 characters).
+DEFAULT_MAX_TSTATES = 5_000_000_000
+
+
+def parse_tstates(text: str) -> int:
+    """A ``--max-tstates`` value: a positive whole number (``5_000_000``, ``5e6`` and ``0x100``
+    spellings accepted); argparse shows the error."""
+    cleaned = text.strip().replace("_", "")
+    try:
+        value = int(cleaned, 0)
+    except ValueError:
+        try:
+            number = float(cleaned)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not number.is_integer():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        value = int(number)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be positive")
+    return value
+
+
+class TStateLimitExceeded(UlmError):
+    """A Z80 program ran longer than the T-states it was allowed."""
+
+
+class BoundedRunner:
+    """A :class:`ComRunner` that lets each run take at most ``max_tstates`` T-states (or fewer,
+    if the caller asks for fewer) and turns a run that reaches its limit into
+    :class:`TStateLimitExceeded`, a one-line error naming ``option``."""
+
+    def __init__(self, runner: ComRunner, max_tstates: int, option: str = "--max-tstates") -> None:
+        self.runner = runner
+        self.max_tstates = max_tstates
+        self.option = option
+
+    def run(
+        self,
+        program: bytes,
+        *,
+        args: Sequence[str] = (),
+        console_input: bytes = b"",
+        max_tstates: int | None = None,
+        probes: Mapping[int, Probe] | None = None,
+    ) -> ComResult:
+        limit = self.max_tstates if max_tstates is None else min(max_tstates, self.max_tstates)
+        result = self.runner.run(program, args=args, console_input=console_input, max_tstates=limit, probes=probes)
+        if result.exit_reason == TSTATE_LIMIT:
+            seconds = limit / 4_000_000
+            shown = f"{seconds:,.0f}" if seconds >= 10 else f"{seconds:.2g}"
+            raise TStateLimitExceeded(
+                f"the Z80 program did not finish within {limit:,} T-states ({shown} s at 4 MHz); "
+                f"{self.option} N allows more"
+            )
+        return result
+
+
 class Engine(Protocol):
     """Answers queries with a model by some other means than the Python reference."""
 
@@ -124,11 +186,12 @@ class Engine(Protocol):
 ENGINE_PROVIDERS: dict[str, str] = {"z80": "ulm-z80 and ulm-emu"}
 
 
-def load_engine(name: str) -> Engine:
-    """The engine called ``name``, or a UlmError naming the package that provides it."""
+def load_engine(name: str, **options: object) -> Engine:
+    """The engine called ``name``, made with ``options`` (for the ``z80`` engine: ``runner``,
+    ``layout``, ``tpa_bytes``), or a UlmError naming the package that provides it."""
     for ep in entry_points(group=ENGINE_GROUP, name=name):
         factory = ep.load()
-        engine: Engine = factory()
+        engine: Engine = factory(**options)
         return engine
     provider = ENGINE_PROVIDERS.get(name)
     if provider:
