@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 import ulm_spec
 from ulm_cli.main import main
-from ulm_cli.symfile import read_symbols
 from ulm_spec.errors import UlmError
 from ulm_spec.fileformat import MAGIC
 from ulm_spec.model import random_model
+from ulm_spec.symbols import read_symbol_file as read_symbols
 
 pytestmark = pytest.mark.fuzz
 

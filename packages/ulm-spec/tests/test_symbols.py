@@ -28,6 +28,11 @@ def test_the_format_is_name_space_four_hex_digits_h() -> None:
     )
 
 
+def test_the_forms_other_assemblers_write_are_read() -> None:
+    text = "START EQU 0100H\nloop: equ $0103\nEND = 260\nX 0x10\nY #20\n"
+    assert symbols.parse_symbol_file(text) == {"START": 0x100, "loop": 0x103, "END": 260, "X": 16, "Y": 32}
+
+
 def test_blank_lines_and_comments_are_skipped() -> None:
     assert symbols.parse_symbol_file("; made by hand\n\nSTART 0100h ; the entry\n") == {"START": 0x100}
 
@@ -35,9 +40,9 @@ def test_blank_lines_and_comments_are_skipped() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("START\n", "G.sym:1: expected 'NAME 0123h', got 'START'"),
-        ("START 0100h\nEND 100\n", "G.sym:2: expected 'NAME 0123h'"),
-        ("START 10000h\n", "G.sym:1: expected"),
+        ("START\n", "G.sym:1: expected 'NAME VALUE', got 'START'"),
+        ("START 0100h\nEND 10x\n", "G.sym:2: expected 'NAME VALUE'"),
+        ("START 10000h\n", "G.sym:1: 10000h does not fit 16 bits"),
         ("START 0100h\nSTART 0200h\n", "G.sym:2: symbol START is given twice"),
     ],
 )
@@ -53,6 +58,9 @@ def test_a_symbol_file_is_read_as_a_bounded_regular_file(tmp_path: Path) -> None
     assert symbols.read_symbol_file(path) == {"ANSWER": 0x123}
     with pytest.raises(UlmError, match="is a directory"):
         symbols.read_symbol_file(tmp_path)
+    path.write_bytes(b"START 0100h\nPROBE \xff\n")
+    with pytest.raises(UlmError, match=r"G.sym:2: not valid ASCII \(byte FFh at column 7\)"):
+        symbols.read_symbol_file(path)
 
 
 def test_the_label_helpers() -> None:

@@ -18,11 +18,12 @@ from ulm_spec.fileformat import load
 from ulm_spec.golden import golden_model, load_golden
 from ulm_spec.model import EncoderParams, Layer, Model, random_model
 from ulm_spec.plugins import ComRunner
+from ulm_spec.program import parse_chat_answers
 from ulm_spec.reference import generate
 from ulm_z80.build import build_program
 from ulm_z80.linker import TPABudgetError
 from ulm_z80.trie import read_node, trie_table_bytes
-from ulm_z80.verify import check_build, parse_chat_answers, run_queries
+from ulm_z80.verify import check_build, run_queries
 
 SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 REPO = Path(__file__).resolve().parents[3]

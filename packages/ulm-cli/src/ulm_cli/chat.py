@@ -11,25 +11,26 @@ from dataclasses import replace
 from pathlib import Path
 
 import ulm_spec
-from ulm_cli.program import Z80_HZ, add_max_tstates, ask_program
-from ulm_cli.symfile import read_symbols
 from ulm_cli.terminal import read_line
+from ulm_spec import cpm
 from ulm_spec.errors import UlmError
 from ulm_spec.files import read_input
-from ulm_spec.plugins import DEFAULT_MAX_TSTATES, BoundedRunner, BuiltProgram, com_runner, load_builder
+from ulm_spec.plugins import DEFAULT_MAX_TSTATES, BuiltProgram, com_runner, load_builder
+from ulm_spec.program import Z80_HZ, add_max_tstates_option, ask
 from ulm_spec.reference import generate
+from ulm_spec.symbols import read_symbol_file
 
 PROMPT = "> "
 Answerer = Callable[[bytes], str]
 #: Largest .COM accepted: a CP/M program loads at 0100h and must end below 64K.
-MAX_COM_BYTES = 0x10000 - 0x100
+MAX_COM_BYTES = 0x10000 - cpm.TPA_BASE
 
 
 def program_from_com(path: Path) -> BuiltProgram:
     """A prebuilt .COM (with its .sym beside it, when there is one) as a BuiltProgram."""
     com = read_input(path, MAX_COM_BYTES)
     sym = path.with_suffix(".sym")
-    symbols = read_symbols(sym) if os.path.lexists(sym) else {}
+    symbols = read_symbol_file(sym) if os.path.lexists(sym) else {}
     return BuiltProgram(com, "", "", symbols, "prebuilt", len(com))
 
 
@@ -57,10 +58,10 @@ def make_answerer(
         if engine != "z80":
             raise UlmError(f"unknown engine {engine!r}; expected reference or z80")
         program = load_builder("z80").build(replace(model, answers=()) if free else model, layout=layout)
-    runner = BoundedRunner(com_runner(), max_tstates)
+    runner = com_runner()
 
     def on_z80(query: bytes) -> str:
-        result = ask_program(runner, program, query)
+        result = ask(runner, program.com, program.symbols, query, max_tstates=max_tstates)
         text = result.text.decode("latin-1")
         if not stats:
             return text
@@ -108,7 +109,7 @@ class Chat:
         parser.add_argument("--layout", default="auto", help="kernel layout when building for --engine z80 (default: auto)")
         parser.add_argument("--stats", action="store_true", help="show T-states and seconds at 4 MHz per answer (z80)")
         parser.add_argument("--free", action="store_true", help="generate freely, ignoring the model's answer list")
-        add_max_tstates(parser)
+        add_max_tstates_option(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         answer = make_answerer(args.target, args.engine, args.stats, args.layout, args.max_tstates, args.free)

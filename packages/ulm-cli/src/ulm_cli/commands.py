@@ -14,16 +14,11 @@ import numpy as np
 
 import ulm_spec
 from ulm_cli.answerfile import read_answers, shown
-from ulm_cli.program import add_max_tstates
 from ulm_cli.terminal import printable, read_line
 from ulm_spec.files import check_outputs
-from ulm_spec.plugins import BoundedRunner, Command, com_runner, load_engine
+from ulm_spec.plugins import Command, load_engine
+from ulm_spec.program import add_max_tstates_option
 from ulm_spec.reference import answer
-
-
-def _load_model(path: str) -> ulm_spec.Model:
-    """A model from a ``.ulm`` file (or an original ``.npz``, imported on the fly)."""
-    return ulm_spec.load_model(path)
 
 
 def _text_arg(words: list[str]) -> bytes:
@@ -110,7 +105,7 @@ class Inspect:
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     def run(self, args: argparse.Namespace) -> int:
-        model = _load_model(args.model)
+        model = ulm_spec.load_model(args.model)
         info = model_summary(model, args.model)
         if args.json:
             print(json.dumps(info, indent=2, default=_json_default))
@@ -210,10 +205,10 @@ class Ask:
             help="reference (the Python definition, default) or z80 (the built .COM in ulm-emu)",
         )
         parser.add_argument("--free", action="store_true", help="generate freely, ignoring the model's answer list")
-        add_max_tstates(parser)
+        add_max_tstates_option(parser)
 
     def run(self, args: argparse.Namespace) -> int:
-        model = _load_model(args.model)
+        model = ulm_spec.load_model(args.model)
         queries = _stdin_queries() if args.text == ["-"] else iter([_text_arg(args.text)])
         respond = _responder(model, args.engine, args.max_tstates, args.free)
         out = sys.stdout.buffer
@@ -230,7 +225,7 @@ def _responder(model: ulm_spec.Model, engine_name: str, max_tstates: int, free: 
         return lambda query: answer(model, query, free=free).encode("ascii")
     if free:  # an engine knows only the model: --free gives it the model without its list
         model = replace(model, answers=())
-    options = {"runner": BoundedRunner(com_runner(), max_tstates)} if engine_name == "z80" else {}
+    options = {"max_tstates": max_tstates} if engine_name == "z80" else {}
     engine = load_engine(engine_name, **options)
     return lambda query: engine.answer(model, [query])[0]
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
 import ulm_spec
 from ulm_cli.chat import run_chat
-from ulm_cli.program import Z80_HZ, add_max_tstates, ask_program
 from ulm_spec.errors import UlmError
 from ulm_spec.files import atomic_write, check_output
-from ulm_spec.plugins import BoundedRunner, BuiltProgram, ComRunner, com_runner, load_builder, load_commands
+from ulm_spec.plugins import BuiltProgram, com_runner, load_builder, load_commands
+from ulm_spec.program import Z80_HZ, Answer, add_max_tstates_option, ask
 from ulm_spec.reference import generate
 
 #: The scripted conversation of each example.
@@ -109,7 +110,7 @@ class Demo:
         parser.add_argument("--layout", default="auto", help="kernel layout: auto, packed or fast (default: auto)")
         parser.add_argument("--retrain", action="store_true", help="retrain the example from its shipped data first")
         parser.add_argument("--no-chat", action="store_true", help="do not open the chat afterwards, even on a terminal")
-        add_max_tstates(parser)
+        add_max_tstates_option(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         out_dir = Path(args.out)
@@ -124,8 +125,12 @@ class Demo:
         print(f"program  {files[0]}: {len(program.com):,} bytes, {program.tpa_bytes:,} bytes of TPA, layout {program.layout}")
         print(f"files    {', '.join(str(f) for f in files[1:])}")
         print()
-        runner = BoundedRunner(com_runner(), args.max_tstates)
-        mismatches = scripted_conversation(runner, program, model, SCRIPTS[name])
+        runner = com_runner()
+
+        def ask_z80(query: bytes) -> Answer:
+            return ask(runner, program.com, program.symbols, query, max_tstates=args.max_tstates)
+
+        mismatches = scripted_conversation(ask_z80, model, SCRIPTS[name])
         if mismatches:
             raise UlmError(f"{mismatches} answers of the Z80 program differ from the reference")
         print("every answer matches the Python reference")
@@ -133,10 +138,10 @@ class Demo:
             print(f"\nRun it yourself: ulm run {files[0]}    (or copy it to a CP/M machine)")
             return 0
         print(f"\nNow ask your own questions ({files[0].name} on the emulated Z80; '!' or Ctrl-D quits).")
-        return run_chat(lambda query: ask_program(runner, program, query).text.decode("latin-1"))
+        return run_chat(lambda query: ask_z80(query).text.decode("latin-1"))
 
 
-def scripted_conversation(runner: ComRunner, program: BuiltProgram, model: ulm_spec.Model, script: list[str]) -> int:
+def scripted_conversation(ask_z80: Callable[[bytes], Answer], model: ulm_spec.Model, script: list[str]) -> int:
     """Ask the program each query of ``script``, print its answer and cost next to it, and
     return how many answers differ from the reference."""
     mismatches = 0
@@ -145,7 +150,7 @@ def scripted_conversation(runner: ComRunner, program: BuiltProgram, model: ulm_s
     print(f"  {'query':<28} {'Z80 says':<10} {'T-states':>12} {'at 4 MHz':>9} {'per step':>11}")
     for query_text in script:
         query = query_text.encode("ascii")
-        result = ask_program(runner, program, query)
+        result = ask_z80(query)
         expected = generate(model, query).text
         per_char = sum(result.char_tstates) / len(result.char_tstates) if result.char_tstates else 0.0
         total_chars += len(result.char_tstates)

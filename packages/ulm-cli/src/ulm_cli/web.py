@@ -47,6 +47,7 @@ from typing import Any
 import ulm_spec
 from ulm_cli import __version__
 from ulm_cli.demo import SCRIPTS, example_model_path
+from ulm_spec import cpm
 from ulm_spec.errors import UlmError
 from ulm_spec.files import read_input
 from ulm_spec.plugins import com_runner, load_builder
@@ -63,7 +64,7 @@ MAX_PYODIDE_DOWNLOAD = 64 << 20
 PAGE_FILES = ("index.html", "ulm.css", "terminal.js", "app.js", "worker.mjs")
 SITE_MARKER = "ulm-site.json"
 #: A .COM may fill 0100h up to the CCP of a 64K CP/M 2.2 system (E400h).
-TPA_BYTES = 0xE400 - 0x0100
+TPA_BYTES = cpm.ccp_base(64) - cpm.TPA_BASE
 #: T-states the program may run, with no console input, before the build checks it: enough to
 #: print a banner and ask for input, a small part of a second on a 4 MHz Z80.
 START_CHECK_TSTATES = 40_000_000
@@ -123,8 +124,7 @@ def resolve_program(source: str | None, example: str | None, layout: str) -> Sit
     assert source is not None
     path = Path(source)
     if path.suffix.lower() in (".ulm", ".npz"):
-        model = ulm_spec.import_npz(path) if path.suffix.lower() == ".npz" else ulm_spec.load(path)
-        return _built(model, path.stem, path.name, layout)
+        return _built(ulm_spec.load_model(path), path.stem, path.name, layout)
     return _com_file(path)
 
 

@@ -15,9 +15,10 @@ Every other ulm package is tested against the definitions here:
 * :mod:`ulm_spec.plugins` — how the packages find each other at run time
 * :mod:`ulm_spec.symbols` — the labels of a built program the tools rely on, and the ``.sym`` file
 * :mod:`ulm_spec.cpm` — CP/M 2.2 facts: zero page, TPA, BDOS functions, FCB
+* :mod:`ulm_spec.program` — running a built program: queries in, answers and T-states out
 
 The names below are imported on first use (PEP 562), so that ``import ulm_spec.errors``,
-``ulm_spec.plugins``, ``ulm_spec.files``, ``ulm_spec.symbols`` or ``ulm_spec.cpm`` does not load
+``ulm_spec.plugins``, ``ulm_spec.files``, ``ulm_spec.symbols``, ``ulm_spec.program`` or ``ulm_spec.cpm`` does not load
 numpy: ulm-emu needs only those, and runs where no numpy exists (in the browser, under Pyodide).
 """
 
@@ -72,7 +73,7 @@ _EXPORTS: dict[str, str] = {
 _SUBMODULES = frozenset(
     {
         "answers", "cpm", "errors", "fileformat", "files", "golden", "hashing", "model", "npz", "packing", "plugins",
-        "reference", "symbols", "text",
+        "program", "reference", "symbols", "text",
     }
 )
 

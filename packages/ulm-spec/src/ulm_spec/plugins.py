@@ -165,13 +165,17 @@ class BoundedRunner:
         limit = self.max_tstates if max_tstates is None else min(max_tstates, self.max_tstates)
         result = self.runner.run(program, args=args, console_input=console_input, max_tstates=limit, probes=probes)
         if result.exit_reason == TSTATE_LIMIT:
-            seconds = limit / 4_000_000
-            shown = f"{seconds:,.0f}" if seconds >= 10 else f"{seconds:.2g}"
-            raise TStateLimitExceeded(
-                f"the Z80 program did not finish within {limit:,} T-states ({shown} s at 4 MHz); "
-                f"{self.option} N allows more"
-            )
+            raise tstate_limit_error(limit, self.option)
         return result
+
+
+def tstate_limit_error(limit: int, option: str = "--max-tstates") -> TStateLimitExceeded:
+    """The one-line error for a run stopped after ``limit`` T-states, naming ``option``."""
+    seconds = limit / 4_000_000
+    shown = f"{seconds:,.0f}" if seconds >= 10 else f"{seconds:.2g}"
+    return TStateLimitExceeded(
+        f"the Z80 program did not finish within {limit:,} T-states ({shown} s at 4 MHz); {option} N allows more"
+    )
 
 
 class Engine(Protocol):

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 from ulm_spec.errors import UlmError
-from ulm_spec.fileformat import load_model as load_any_model
+from ulm_spec.fileformat import load_model
 from ulm_spec.files import atomic_write, check_output, check_outputs, read_input
-from ulm_spec.model import Model
-from ulm_spec.plugins import DEFAULT_MAX_TSTATES, BoundedRunner, com_runner, parse_tstates
+from ulm_spec.plugins import com_runner
+from ulm_spec.program import add_max_tstates_option
 from ulm_spec.text import normalize_query
 from ulm_z80.bench import DEFAULT_QUERIES, bench_model, format_reports, report_dicts
 from ulm_z80.build import DEFAULT_TPA_BYTES, LAYOUTS, build_program
@@ -37,11 +37,6 @@ def parse_size(text: str) -> int:
         return int(value, 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 40960, 40K, 0A000h)") from None
-
-
-def load_model(path: str) -> Model:
-    """A ``.ulm`` model, or an original Z80-μLM ``.npz`` (imported on the fly)."""
-    return load_any_model(path)
 
 
 def build_outputs(args: argparse.Namespace) -> dict[str, Path]:
@@ -130,18 +125,14 @@ class BenchCommand:
         parser.add_argument("--layout", action="append", choices=LAYOUTS,
                             help="layouts to measure (repeatable; default all)")
         parser.add_argument("--tpa", type=parse_size, default=DEFAULT_TPA_BYTES)
-        parser.add_argument(
-            "--max-tstates", type=parse_tstates, default=DEFAULT_MAX_TSTATES, metavar="N",
-            help=f"stop a layout's Z80 run after N T-states per query, with an error (default {DEFAULT_MAX_TSTATES:_})",
-        )
+        add_max_tstates_option(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         queries = read_queries(args.queries) if args.queries else list(DEFAULT_QUERIES)
         model = load_model(args.model)
         layouts = tuple(args.layout) if args.layout else ("packed", "fast", "auto")
         # all queries of a layout go through one run: its budget is the per-query one times their number
-        runner = BoundedRunner(com_runner(), args.max_tstates * len(queries))
-        reports = bench_model(model, queries, layouts, args.tpa, runner)
+        reports = bench_model(model, queries, layouts, args.tpa, com_runner(), args.max_tstates)
         if args.json:
             json.dump(report_dicts(reports), sys.stdout, indent=2)
             print()
