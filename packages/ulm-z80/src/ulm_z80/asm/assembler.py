@@ -379,7 +379,7 @@ class Assembly:
         return symbol_file_text(self.symbols)
 
 
-class _Layout:
+class _Passes:
     """Address assignment and emission over the parsed statements."""
 
     def __init__(self, statements: list[Statement], definitions: dict[str, Statement]) -> None:
@@ -418,7 +418,7 @@ class _Layout:
     def run(self) -> Assembly:
         for _ in range(MAX_PASSES):
             self.changed = False
-            self.layout_pass(None)
+            self.address_pass(None)
             if not self.changed:
                 break
         else:
@@ -429,7 +429,7 @@ class _Layout:
         memory = bytearray(ADDRESS_LIMIT)
         written = bytearray(ADDRESS_LIMIT)
         records: list[ListingRecord] = []
-        bounds = self.layout_pass((memory, written, records))
+        bounds = self.address_pass((memory, written, records))
         low, high, origin = bounds
         binary = bytes(memory[origin:high]) if high > origin else b""
         sources = {name: (st.file, st.line) for name, st in self.definitions.items()}
@@ -438,7 +438,7 @@ class _Layout:
         constants = frozenset(name for name, st in self.definitions.items() if st.kind == EQU)
         return Assembly(binary, origin, symbols, sources, constants, records)
 
-    def layout_pass(self, output: tuple[bytearray, bytearray, list[ListingRecord]] | None
+    def address_pass(self, output: tuple[bytearray, bytearray, list[ListingRecord]] | None
                     ) -> tuple[int, int, int]:
         """One pass over all statements; with ``output``, strict evaluation and emission.
 
@@ -585,7 +585,7 @@ def assemble(source: str | bytes, filename: str = "<asm>", include_dirs: tuple[s
     parser = _Parser(tuple(str(d) for d in include_dirs))
     try:
         parser.parse_source(source, filename, base_dir, stack)
-        return _Layout(parser.statements, parser.definitions).run()
+        return _Passes(parser.statements, parser.definitions).run()
     except RecursionError:
         raise AsmError("source nested too deeply to assemble", filename, 0) from None
 
