@@ -106,7 +106,7 @@ def chat_input(lines: Sequence[bytes]) -> bytes:
 
 
 def parse_chat_answers(output: bytes) -> list[bytes]:
-    """The answers in a chat transcript: the line after each ``> `` prompt line, except where the
+    """The answers in a chat transcript: the line after each prompt line (``>`` and a space), except where the
     program gives none (an empty line is prompted again, a line starting with '!' quits). Only
     whole lines count: a program that stops after echoing a query has not answered it."""
     answers = []

@@ -379,6 +379,40 @@ class Assembly:
         return symbol_file_text(self.symbols)
 
 
+@dataclass
+class _Step:
+    """What one statement did in a pass: where it stands, the address after it, its bytes."""
+
+    address: int
+    pc: int
+    emitted: bytes | None = None
+    value: int | None = None  # an EQU's value
+    origin: int | None = None  # an ORG's address
+
+
+def _store(output: tuple[bytearray, bytearray, list[ListingRecord]], statement: Statement, step: _Step
+           ) -> tuple[int, int] | None:
+    """Put ``step``'s bytes in memory and its row in the listing; the range written, if any."""
+    memory, written, records = output
+    kind = statement.kind
+    stored = None
+    if step.emitted:
+        end = step.address + len(step.emitted)
+        if end > ADDRESS_LIMIT:
+            raise LineError("code runs past address 0FFFFh")
+        if written.find(1, step.address, end) >= 0:
+            raise LineError(f"code overlaps earlier code at {step.address:04X}h")
+        memory[step.address:end] = step.emitted
+        written[step.address:end] = b"\x01" * len(step.emitted)
+        stored = (step.address, end)
+    has_address = kind not in (NOTHING, EQU) or statement.label is not None
+    records.append(ListingRecord(statement.file, statement.line, statement.text,
+                                 step.address if has_address and kind != EQU else None,
+                                 step.pc - step.address if kind != ORG else 0, step.value,
+                                 statement.include_depth, kind in (SPACE, ALIGN)))
+    return stored
+
+
 class _Passes:
     """Address assignment and emission over the parsed statements."""
 
@@ -439,7 +473,7 @@ class _Passes:
         return Assembly(binary, origin, symbols, sources, constants, records)
 
     def address_pass(self, output: tuple[bytearray, bytearray, list[ListingRecord]] | None
-                    ) -> tuple[int, int, int]:
+                     ) -> tuple[int, int, int]:
         """One pass over all statements; with ``output``, strict evaluation and emission.
 
         Returns (lowest written address, one past the highest, origin).
@@ -451,81 +485,72 @@ class _Passes:
         for statement in self.statements:
             self.current = statement
             try:
-                address = pc
-                if statement.label is not None and statement.kind != EQU:
-                    self.set_value(statement.label, pc)
-                kind = statement.kind
-                value: int | None = None
-                emitted: bytes | None = None
-                if kind == INSTRUCTION:
-                    pc += statement.size
-                    if output is not None:
-                        emitted = self.encode(statement, address)
-                elif kind == BYTES:
-                    pc += statement.size
-                    emitted = statement.data
-                elif kind == DATA:
-                    pc += statement.size
-                    if output is not None:
-                        emitted = b"".join(_encode_value(self.evaluate(node, address), width)
-                                           for width, node in statement.items)
-                elif kind == EQU:
-                    assert statement.label is not None
-                    try:
-                        value = self.evaluate(statement.expression, pc)
-                        self.set_value(statement.label, value)
-                    except Unresolved:
-                        pass
-                elif kind == ORG:
-                    try:
-                        target = self.evaluate(statement.expression, pc)
-                    except Unresolved:
-                        target = pc  # still unknown: the strict pass reports it
-                    if output is not None and not 0 <= target < ADDRESS_LIMIT:
-                        raise LineError(f"ORG address {target} outside 0..0FFFFh")
-                    pc = address = target
-                    origins.append(target)
-                elif kind in (SPACE, ALIGN):
-                    try:
-                        amount = self.evaluate(statement.expression, pc)
-                    except Unresolved:
-                        amount = 1 if kind == ALIGN else 0  # as for ORG
-                    if kind == ALIGN:
-                        if amount < 1:
-                            raise LineError(f"ALIGN needs a positive boundary, not {amount}")
-                        amount = -pc % amount
-                    elif amount < 0:
-                        raise LineError(f"DS size {amount} is negative")
-                    if output is not None:
-                        fill = _encode_value(self.evaluate(statement.fill, pc), 1)
-                        if pc + amount > ADDRESS_LIMIT:
-                            raise LineError("code runs past address 0FFFFh")
-                        emitted = fill * amount
-                    pc += amount
-                if output is not None:
-                    memory, written, records = output
-                    size = pc - address if kind != ORG else 0
-                    if emitted:
-                        end = address + len(emitted)
-                        if end > ADDRESS_LIMIT:
-                            raise LineError("code runs past address 0FFFFh")
-                        if written.find(1, address, end) >= 0:
-                            raise LineError(f"code overlaps earlier code at {address:04X}h")
-                        memory[address:end] = emitted
-                        written[address:end] = b"\x01" * len(emitted)
-                        low, high = min(low, address), max(high, end)
-                        if not origins:
-                            code_before_org = True
-                    has_address = kind not in (NOTHING, EQU) or statement.label is not None
-                    records.append(ListingRecord(statement.file, statement.line, statement.text,
-                                                 address if has_address and kind != EQU else None,
-                                                 size, value, statement.include_depth,
-                                                 kind in (SPACE, ALIGN)))
+                step = self.advance(statement, pc, output is not None)
+                if step.origin is not None:
+                    origins.append(step.origin)
+                pc = step.pc
+                if output is None:
+                    continue
+                stored = _store(output, statement, step)
+                if stored is not None:
+                    low, high = min(low, stored[0]), max(high, stored[1])
+                    code_before_org = code_before_org or not origins
             except LineError as problem:
                 raise AsmError(str(problem), statement.file, statement.line) from None
         if code_before_org or not origins:
             origins.append(0)
         return low, high, min(origins)
+
+    def advance(self, statement: Statement, pc: int, emit: bool) -> _Step:
+        """Where ``statement`` stands and what it does at ``pc``; its bytes when ``emit``."""
+        if statement.label is not None and statement.kind != EQU:
+            self.set_value(statement.label, pc)
+        kind = statement.kind
+        if kind == INSTRUCTION:
+            return _Step(pc, pc + statement.size, self.encode(statement, pc) if emit else None)
+        if kind == BYTES:
+            return _Step(pc, pc + statement.size, statement.data)
+        if kind == DATA:
+            data = b"".join(_encode_value(self.evaluate(node, pc), width) for width, node in statement.items) if emit else None
+            return _Step(pc, pc + statement.size, data)
+        if kind == EQU:
+            assert statement.label is not None
+            try:
+                value = self.evaluate(statement.expression, pc)
+            except Unresolved:
+                return _Step(pc, pc)
+            self.set_value(statement.label, value)
+            return _Step(pc, pc, value=value)
+        if kind == ORG:
+            try:
+                target = self.evaluate(statement.expression, pc)
+            except Unresolved:
+                target = pc  # still unknown: the strict pass reports it
+            if emit and not 0 <= target < ADDRESS_LIMIT:
+                raise LineError(f"ORG address {target} outside 0..0FFFFh")
+            return _Step(target, target, origin=target)
+        if kind in (SPACE, ALIGN):
+            return self.space(statement, pc, emit)
+        return _Step(pc, pc)
+
+    def space(self, statement: Statement, pc: int, emit: bool) -> _Step:
+        """A DS or ALIGN statement at ``pc``."""
+        try:
+            amount = self.evaluate(statement.expression, pc)
+        except Unresolved:
+            amount = 1 if statement.kind == ALIGN else 0  # as for ORG
+        if statement.kind == ALIGN:
+            if amount < 1:
+                raise LineError(f"ALIGN needs a positive boundary, not {amount}")
+            amount = -pc % amount
+        elif amount < 0:
+            raise LineError(f"DS size {amount} is negative")
+        if not emit:
+            return _Step(pc, pc + amount)
+        fill = _encode_value(self.evaluate(statement.fill, pc), 1)
+        if pc + amount > ADDRESS_LIMIT:
+            raise LineError("code runs past address 0FFFFh")
+        return _Step(pc, pc + amount, fill * amount)
 
     def encode(self, statement: Statement, address: int) -> bytes:
         out = bytearray()

@@ -1,11 +1,11 @@
 """The kernels: every multiply-accumulate loop of the program, one module per kernel.
 
-=========  ===========================================================================================
-``rows``   the spec's packed 2-bit rows, neuron by neuron: every weight, every character (smallest)
-``cols``   per nonzero input, its column of 2-bit codes: every weight of the nonzero inputs
-``lists``  per nonzero input, the neurons its +1 and -1 weights reach: only nonzero weights count
-``hybrid`` per input column, a neuron list or a 2-bit column, chosen by the planner (the default)
-=========  ===========================================================================================
+==========  ==========================================================================================
+``rows``    the spec's packed 2-bit rows, neuron by neuron: every weight, every character (smallest)
+``cols``    per nonzero input, its column of 2-bit codes: every weight of the nonzero inputs
+``lists``   per nonzero input, the neurons its +1 and -1 weights reach: only nonzero weights count
+``hybrid``  per input column, a neuron list or a 2-bit column, chosen by the planner (the default)
+==========  ==========================================================================================
 
 All of them wrap their 16-bit sums exactly like the spec (two's complement adds modulo 2^16, in
 any order), then shift right arithmetically (``SRA H`` / ``RR L``: floor) and apply ReLU.
