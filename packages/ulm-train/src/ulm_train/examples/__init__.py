@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ulm_spec.errors import UlmError
+from ulm_spec.files import atomic_write
 from ulm_train.data import format_pairs
 from ulm_train.examples import chat, guess
 from ulm_train.examples.common import Split
-from ulm_train.llm import write_atomically
 
 EXAMPLES = ("guess", "chat")
 DATA_DIR = Path(__file__).parent / "data"
@@ -53,6 +53,6 @@ def write_example(name: str, folder: Path, seed: int = 0) -> list[tuple[Path, in
             f"# ulm example '{name}' ({part}), made by: ulm data generate --backend template "
             f"--example {name} --seed {seed}\n"
         )
-        write_atomically(path, header + format_pairs(pairs))
+        atomic_write(path, header + format_pairs(pairs))
         written.append((path, len(pairs)))
     return written
