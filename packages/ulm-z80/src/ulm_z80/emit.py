@@ -82,15 +82,12 @@ def emit(encoded: EncodedModel, target: Target) -> Program:
     code = Source()
     _emit_header(code, encoded, target)
     _emit_aliases(code, encoded)
-    code.blank()
-    code.lines.append(inline(target.asm("main.asm"), flags, target.asm).rstrip("\n"))
+    code.block(inline(target.asm("main.asm"), flags, target.asm))
     for name in ("answer.asm", "normalize.asm", "encoders.asm"):
-        code.blank()
-        code.lines.append(inline(read(ROUTINES, name), flags, target.asm).rstrip("\n"))
+        code.block(inline(read(ROUTINES, name), flags, target.asm))
     _emit_forward(code, encoded)
-    code.blank()
     argmax = "argmax_trie.asm" if flags["LISTED"] else "argmax.asm"
-    code.lines.append(inline(read(ROUTINES, argmax), flags).rstrip("\n"))
+    code.block(inline(read(ROUTINES, argmax), flags))
     sections = [Section("code", "code", code.text()), *data_sections(encoded, target), *bss_sections(encoded)]
     return Program(sections, flags)
 
@@ -156,8 +153,7 @@ def _emit_forward(src: Source, encoded: EncodedModel) -> None:
         src.op("EI")
     src.op("RET")
     for used in in_use:
-        src.blank()
-        src.lines.append(inline(read(KERNEL_ROUTINES, used.routine), {}).rstrip("\n"))
+        src.block(inline(read(KERNEL_ROUTINES, used.routine), {}))
     for layer in encoded.layers:
         chosen = kernel(layer.kernel)
         if layer.query_inputs:
@@ -169,7 +165,7 @@ def data_sections(encoded: EncodedModel, target: Target) -> list[Section]:
     """rodata (messages, charset, biases), the answer trie, and one weights section per layer."""
     model = encoded.model
     rodata = Source()
-    rodata.lines.append(inline(target.asm("strings.asm"), {}).rstrip("\n"))
+    rodata.block(inline(target.asm("strings.asm"), {}))
     rodata.banner("The charset: class i prints CHARSET[i]; EOS is the last class")
     rodata.label("CHARSET")
     rodata.db(model.charset)

@@ -285,6 +285,8 @@ def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None) ->
 
 
 class Fitted(Protocol):
+    """What the planner needs to know of a built program: the memory it uses."""
+
     @property
     def tpa_bytes_used(self) -> int: ...
 
