@@ -17,6 +17,7 @@ from ulm_spec.errors import UlmError
 from ulm_spec.fileformat import load, save
 from ulm_spec.model import EncoderParams, Model, random_model
 from ulm_spec.plugins import Command
+from ulm_spec.symbols import read_symbol_file
 from ulm_spec.text import normalize_query
 from ulm_z80.build import build_program
 from ulm_z80.commands import BENCH, BUILD, read_queries
@@ -33,13 +34,14 @@ def run_command(command: Command, argv: list[str]) -> int:
     return command.run(parser.parse_args(argv))
 
 
-def parse_sym(text: str) -> dict[str, int]:
-    symbols = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[-1].lower().endswith("h"):
-            symbols[parts[0].rstrip(":")] = int(parts[-1][:-1], 16)
-    return symbols
+def test_build_takes_a_kernel_per_layer_and_refuses_an_unknown_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model_path = tmp_path / "m.ulm"
+    save(small_model(), model_path)
+    assert run_command(BUILD, [str(model_path), "-o", str(tmp_path / "K.COM"), "--layout", "flat:lists,cols"]) == 0
+    assert "layout flat:lists,cols" in capsys.readouterr().out
+    with pytest.raises(UlmError, match=r"unknown layout 'fastest'; expected auto, packed, fast, or a kernel per layer"):
+        run_command(BUILD, [str(model_path), "-o", str(tmp_path / "X.COM"), "--layout", "fastest"])
+    assert not (tmp_path / "X.COM").exists()
 
 
 def test_build_writes_program_and_companions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,7 +55,7 @@ def test_build_writes_program_and_companions(tmp_path: Path, capsys: pytest.Capt
     assert program[:3] == b"\x2a\x06\x00"  # LD HL,(0006h): START first checks the memory size
     assert "LAYER_1" in asm.read_text()
     assert "TPA" in (tmp_path / "M.map").read_text()
-    symbols = parse_sym((tmp_path / "M.sym").read_text())
+    symbols = read_symbol_file(tmp_path / "M.sym")
     for name in ("INPUT", "ACT_1", "ACT_2", "LOGITS", "PROBE_CHAR"):
         assert name in symbols
     assert symbols["LOGITS"] == symbols["ACT_2"]

@@ -19,8 +19,11 @@ from ulm_spec.plugins import com_runner
 from ulm_spec.program import add_max_tstates_option
 from ulm_spec.text import normalize_query
 from ulm_z80.bench import DEFAULT_QUERIES, bench_model, format_reports, report_dicts
-from ulm_z80.build import DEFAULT_TPA_BYTES, LAYOUTS, build_program
+from ulm_z80.build import DEFAULT_TPA_BYTES, build_program
+from ulm_z80.kernels import KERNELS
 
+#: What ``ulm bench`` measures unless told otherwise.
+BENCH_LAYOUTS = ("packed", "fast", "auto")
 #: Largest query file ``ulm bench --queries`` reads, and most queries in it.
 MAX_QUERY_FILE_BYTES = 1024 * 1024
 MAX_QUERIES = 10_000
@@ -83,8 +86,10 @@ class BuildCommand:
             help=f"TPA bytes available from 0100h (default {DEFAULT_TPA_BYTES}: a 48K CP/M 2.2)",
         )
         parser.add_argument(
-            "--layout", choices=LAYOUTS, default="auto",
-            help="packed: smallest; fast: column kernel; auto (default): fastest that fits",
+            "--layout", default="auto", metavar="LAYOUT",
+            help="auto (default): fastest that fits; packed: smallest; fast: no packed rows; or a kernel "
+                 f"per layer from {', '.join(KERNELS)}, comma-separated (flat: in front: layer 1's query "
+                 "half per character)",
         )
 
     def run(self, args: argparse.Namespace) -> int:
@@ -122,15 +127,15 @@ class BenchCommand:
         parser.add_argument("model", help="the .ulm model (or an original .npz)")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
         parser.add_argument("--queries", metavar="FILE", help="queries, one per line")
-        parser.add_argument("--layout", action="append", choices=LAYOUTS,
-                            help="layouts to measure (repeatable; default all)")
+        parser.add_argument("--layout", action="append", metavar="LAYOUT",
+                            help=f"layouts to measure, as for ulm build (repeatable; default {', '.join(BENCH_LAYOUTS)})")
         parser.add_argument("--tpa", type=parse_size, default=DEFAULT_TPA_BYTES)
         add_max_tstates_option(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         queries = read_queries(args.queries) if args.queries else list(DEFAULT_QUERIES)
         model = load_model(args.model)
-        layouts = tuple(args.layout) if args.layout else ("packed", "fast", "auto")
+        layouts = tuple(args.layout) if args.layout else BENCH_LAYOUTS
         # all queries of a layout go through one run: its budget is the per-query one times their number
         reports = bench_model(model, queries, layouts, args.tpa, com_runner(), args.max_tstates)
         if args.json:

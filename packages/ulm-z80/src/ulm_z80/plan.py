@@ -329,7 +329,10 @@ def candidate_plans(model: Model, layout: str, budget: int, activity: Sequence[A
     if layout == "fast":
         return ranked_plans(model, ("cols", "lists"), budget, activity=activity)
     if layout != "auto":
-        raise UlmError(f"unknown layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
+        raise UlmError(
+            f"unknown layout {layout!r}; expected {', '.join(LAYOUTS)}, or a kernel per layer from "
+            f"{', '.join(KERNELS)} (comma-separated, flat: in front to not hoist)"
+        )
     ranked = ranked_plans(model, PER_LAYER_KERNELS, budget, activity=activity)
     if all_rows not in ranked:
         ranked.append(all_rows)
