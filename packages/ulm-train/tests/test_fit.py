@@ -69,6 +69,14 @@ def test_the_search_finds_the_widest_shape_that_fits_in_few_builds() -> None:
     assert fit.estimate.com_bytes == sized[0]
 
 
+def test_the_fast_search_tries_fast_builds() -> None:
+    builder = PackedSizeBuilder()
+    fit_hidden((8,), b"AB", [b"A"], EncoderParams(), 8000, builder=builder, layout="fast")  # type: ignore[arg-type]
+    assert {layout for _, layout in builder.calls[:-1]} == {"fast"} and builder.calls[-1][1] == "auto"
+    with pytest.raises(UlmError, match="--fit-layout 'packed': expected one of auto, fast"):
+        fit_hidden((8,), b"AB", [b"A"], EncoderParams(), 8000, builder=builder, layout="packed")  # type: ignore[arg-type]
+
+
 def test_a_budget_nothing_fits_in_is_one_line() -> None:
     with pytest.raises(UlmError, match=r"^--fit 3000: not even hidden layers 1,1 fit in 3000 bytes$"):
         fit_hidden((64, 32), b"AB", [b"A"], EncoderParams(), 3000, builder=PackedSizeBuilder())  # type: ignore[arg-type]
@@ -104,3 +112,24 @@ def test_the_prediction_is_within_two_percent_of_real_builds(shape: tuple[int, .
         built = builder.build(dataclasses.replace(real, answers=answers), tpa_top=CPM_ORIGIN + budget - 1)
         assert built.tpa_bytes <= budget
         assert abs(len(built.com) - fit.estimate.com_bytes) <= 0.02 * len(built.com), (fit, len(built.com), built.layout)
+
+
+@pytest.mark.slow
+def test_train_fit_predicts_the_program_it_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("ulm_z80", reason="sizes come from the builder (ulm-z80)")
+    import argparse
+
+    from ulm_spec.fileformat import load
+    from ulm_train.commands import TRAIN
+
+    parser = argparse.ArgumentParser()
+    TRAIN.add_arguments(parser)
+    out = tmp_path / "w.ulm"
+    args = parser.parse_args([str(DATA / "weather.txt"), "-o", str(out), "--hidden", "16,8", "--fit", "8K", "--quiet"])
+    assert TRAIN.run(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    predicted = next(line for line in lines if line.startswith("--fit 8192: hidden "))
+    hidden = tuple(int(w) for w in predicted.split()[3].split(","))
+    assert load(out).layer_sizes[1:-1] == list(hidden) and hidden[0] > 16
+    size = predicted.split("predicted ")[1].split("-byte")[0]
+    assert lines[-1].startswith(f"program: {size}-byte .COM, ") and "of 8,192 TPA bytes" in lines[-1]
