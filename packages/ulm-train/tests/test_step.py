@@ -43,7 +43,8 @@ def test_dropout_touches_only_the_query_half() -> None:
 
 def test_answer_list_offsets_forbid_classes_the_list_does_not_allow() -> None:
     samples = encode_pairs(PAIRS, CHARSET, answers=ANSWERS)
-    data = TrainingSamples.from_samples(samples, 128)
+    assert TrainingSamples.from_samples(samples, 128).offsets is None  # by default every class competes
+    data = TrainingSamples.from_samples(samples, 128, answer_loss=True)
     assert data.offsets is not None
     # the first step of every pair may only start an answer: H, N or Y
     first = data.offsets[0]
@@ -52,13 +53,13 @@ def test_answer_list_offsets_forbid_classes_the_list_does_not_allow() -> None:
     assert all(v == FORBIDDEN for i, v in enumerate(first.tolist()) if i not in allowed)
 
 
-def test_a_step_descends_and_forbidden_classes_get_no_gradient() -> None:
+def test_a_step_with_the_answer_loss_descends_and_forbidden_classes_get_no_gradient() -> None:
     torch.manual_seed(0)
     config = TrainConfig(hidden=(8,))
     net = QATNet([256, 8, len(CHARSET) + 1], seed=0)
     log_scale = nn.Parameter(torch.tensor(math.log(1 / 16)))
     optimizer = make_optimizer(net, log_scale, config)
-    data = TrainingSamples.from_samples(encode_pairs(PAIRS, CHARSET, answers=ANSWERS), 128)
+    data = TrainingSamples.from_samples(encode_pairs(PAIRS, CHARSET, answers=ANSWERS), 128, answer_loss=True)
     batch = make_batch(data, torch.arange(len(data)), 0.0, torch.Generator())
     losses = [train_step(net, log_scale, optimizer, batch, 0.0, config) for _ in range(60)]
     assert losses[-1] < 0.2 * losses[0]

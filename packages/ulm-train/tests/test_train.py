@@ -69,6 +69,21 @@ def test_tiny_networks_fit_them_too(name: str) -> None:
     assert spec_answers(result.model, pairs) == [pair.response for pair in pairs]
 
 
+def test_a_model_trained_with_a_list_also_generates_freely() -> None:
+    # the loss compares every class (unless --answer-loss), so free decoding fits as well
+    pairs = read_files([DATA / "pets.txt"]).pairs
+    result = train(pairs, TrainConfig(hidden=(32, 16)))
+    assert result.stop.kind == "fitted"
+    assert sum(a == p.response for a, p in zip(spec_answers(result.model, pairs, free=True), pairs, strict=True)) >= 0.9 * len(pairs)
+
+
+def test_the_answer_loss_fits_under_the_constraint() -> None:
+    pairs = read_files([DATA / "weather.txt"]).pairs
+    result = train(pairs, TrainConfig(hidden=(16,), answer_loss=True))
+    assert result.stop.kind == "fitted"
+    assert spec_answers(result.model, pairs) == [pair.response for pair in pairs]
+
+
 def test_free_training_stores_no_list_and_fits_free_generation() -> None:
     pairs = read_files([DATA / "shop.txt"]).pairs
     result = train(pairs, TrainConfig(hidden=(64, 32), free=True))

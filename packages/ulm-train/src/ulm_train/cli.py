@@ -35,7 +35,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     for spec in fields(TrainConfig):
         default: Any = spec.default
         help_text = str(spec.metadata["help"])
-        if spec.name == "free":
+        if isinstance(default, bool):
             parser.add_argument(flag(spec.name), action="store_true", default=None, help=help_text)
         elif spec.name == "hidden":
             shown = ",".join(str(size) for size in default)

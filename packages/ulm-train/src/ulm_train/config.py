@@ -45,11 +45,11 @@ class TrainConfig:
     warmup_steps: int = _option(100, "steps that train the float network only", low=0)
     ramp_steps: int = _option(500, "steps over which each layer's output moves from float to integer", low=0)
     patience: int = _option(
-        500, "once fully integer: steps without improvement before the learning rate is lowered (or training stops)", low=1
+        1000, "once fully integer: steps without improvement before the learning rate is lowered (or training stops)", low=1
     )
     lr_decay: float = _option(0.3, "factor applied to the learning rate at each plateau", low=0.0, high=1.0, open_low=True, open_high=True)
     lr_decays: int = _option(3, "plateaus answered by lowering the learning rate; the next one stops training", low=0)
-    eval_every: int = _option(0, f"steps between evaluations (0: once per epoch, at least every {MIN_EVAL_INTERVAL} steps)", low=0)
+    eval_every: int = _option(0, f"steps between evaluations (0: once per epoch, but never more often than every {MIN_EVAL_INTERVAL} steps)", low=0)
     max_steps: int = _option(20_000, "step budget: stop after this many steps", low=1)
     max_time: float = _option(0.0, "time budget in seconds: stop at the first step after it (0: none)", low=0.0)
     stop_at: float = _option(0.0, "stop once the integer character accuracy on the training data reaches this (0: never)", low=0.0, high=1.0)
@@ -65,6 +65,10 @@ class TrainConfig:
     init_std: float = _option(0.6, "standard deviation of the initial shadow weights", low=0.0, open_low=True)
     threads: int = _option(1, "torch CPU threads", low=1, high=MAX_THREADS)
     free: bool = _option(False, "store no answer list: the model generates freely instead of choosing one of the training answers")
+    answer_loss: bool = _option(
+        False, "let the loss compare only the characters the answer list allows at each step (fits in fewer steps, "
+        "but the model then answers well only with its list, never with free decoding)",
+    )  # fmt: skip
 
     #: Options that only say when to stop: a run may be resumed with other values.
     BUDGET_FIELDS = ("max_steps", "max_time", "stop_at")
@@ -73,7 +77,7 @@ class TrainConfig:
         """Raise :class:`UlmError` naming the first option out of range (as its ``--flag``)."""
         _check_hidden(self.hidden)
         for spec in fields(self):
-            if spec.name == "hidden" or spec.type in ("bool", bool):
+            if spec.name == "hidden" or spec.type in ("bool", bool):  # flags: any value is valid
                 continue
             _check_number(flag(spec.name), getattr(self, spec.name), spec.metadata)
 

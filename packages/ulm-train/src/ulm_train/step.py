@@ -4,9 +4,10 @@ A step takes one batch of samples, runs the network at the schedule's quantisati
 descends on cross-entropy (of the logits times a learned inverse temperature: integer logits are in
 the hundreds; argmax does not care about scale, the softmax does) plus an overflow penalty that
 grows quadratically once an accumulator passes ``overflow_margin`` x 32768, so that the integer
-network keeps clear of the 16-bit wrap. With an answer list the softmax runs over the classes the
-list allows after each sample's prefix only: the model is taught exactly the choices constrained
-decoding will ask of it.
+network keeps clear of the 16-bit wrap. The softmax runs over every class, so that the model also
+generates well without its answer list; with ``answer_loss`` it runs over the classes the list
+allows after each sample's prefix only: the model is taught exactly the choices constrained
+decoding asks of it (fewer steps to fit a training set, but free generation is then meaningless).
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ class TrainingSamples:
     """``[N, inputs]`` int16 (converted to float one batch at a time, to halve the memory)."""
     targets: torch.Tensor
     offsets: torch.Tensor | None
-    """``[N, classes]`` additive logit offsets of the answer list, or None (free decoding)."""
+    """``[N, classes]`` additive logit offsets of the answer list, or None (every class competes)."""
     query_buckets: int
 
     @classmethod
-    def from_samples(cls, samples: Samples, query_buckets: int) -> TrainingSamples:
+    def from_samples(cls, samples: Samples, query_buckets: int, answer_loss: bool = False) -> TrainingSamples:
+        """The reachable samples; their answer-list offsets only with ``answer_loss``."""
         keep = samples.targets != UNREACHABLE
-        offsets = logit_offsets(samples)
+        offsets = logit_offsets(samples) if answer_loss else None
         return cls(
             inputs=torch.from_numpy(np.ascontiguousarray(samples.inputs[keep])),
             targets=torch.from_numpy(samples.targets[keep]),

@@ -246,7 +246,7 @@ def _prepare(
         sizes=[encoder.input_size, *config.hidden, len(charset) + 1],
         train_samples=train_samples,
         val_samples=val_samples,
-        batches_from=TrainingSamples.from_samples(train_samples, encoder.query_buckets),
+        batches_from=TrainingSamples.from_samples(train_samples, encoder.query_buckets, config.answer_loss),
         counts=counts,
         metadata=dict(metadata or {}),
     )
