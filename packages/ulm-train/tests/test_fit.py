@@ -82,6 +82,14 @@ def test_a_budget_nothing_fits_in_is_one_line() -> None:
         fit_hidden((64, 32), b"AB", [b"A"], EncoderParams(), 3000, builder=PackedSizeBuilder())  # type: ignore[arg-type]
 
 
+def test_without_the_builder_fit_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ulm_spec.plugins
+
+    monkeypatch.setattr(ulm_spec.plugins, "entry_points", lambda **_: [])  # as if ulm-z80 were not installed
+    with pytest.raises(UlmError, match=r"^--fit: building programs needs the ulm-z80 package: pip install ulm-z80$"):
+        fit_hidden((8,), b"AB", [b"A"], EncoderParams(), 8000)
+
+
 def test_the_stand_in_carries_the_charset_and_answers() -> None:
     model = stand_in((5, 3), b"ABNOSY", [b"NO", b"YES"], EncoderParams())
     assert model.layer_sizes == [256, 5, 3, 7] and model.answers == (b"NO", b"YES")
