@@ -88,6 +88,7 @@ TRAIN_CASES: list[tuple[list[str], str]] = [
     (["--fit", "0"], "--fit: 0 bytes is out of range"),
     (["--fit", "70000"], "--fit: 70000 bytes is out of range"),
     (["--fit", "lots"], "--fit: not a size in bytes: 'lots'"),
+    (["--fit-layout", "fast"], "--fit-layout chooses how --fit sizes the layers; give --fit too"),
     (["--val", "@data.txt", "--val-fraction", "0.5"], "use either --val or --val-fraction"),
 ]
 

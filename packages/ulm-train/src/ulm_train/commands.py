@@ -64,7 +64,7 @@ class TrainCommand:
             f"(default {DEFAULT_BUDGET}: a 48K CP/M machine); needs ulm-z80",
         )  # fmt: skip
         parser.add_argument(
-            "--fit-layout", choices=FIT_LAYOUTS, default="auto",
+            "--fit-layout", choices=FIT_LAYOUTS,
             help="with --fit: auto (default) = the widest layers whose default build fits, usually the slow packed "
             "layout at the edge; fast = the widest whose fast build fits (a little narrower, several times faster)",
         )  # fmt: skip
@@ -94,7 +94,7 @@ class TrainCommand:
         dataset, val_dataset, train_pairs, val_pairs = _read_training_data(args, plan)
         config = plan.config
         if plan.budget is not None:
-            config = _fit(config, train_pairs, plan.budget, args.fit_layout)
+            config = _fit(config, train_pairs, plan.budget, args.fit_layout or "auto")
         metadata = _provenance(args, dataset, val_dataset, plan.meta, config.seed)
         print(
             f"training on {len(train_pairs)} pairs"
@@ -153,6 +153,8 @@ def _plan_training(args: argparse.Namespace) -> _TrainingPlan:
     meta = parse_meta(args.meta)
     check_metadata_fits(dict(meta), config)
     budget = parse_budget(args.fit) if args.fit is not None else None
+    if args.fit_layout is not None and budget is None:
+        raise UlmError("--fit-layout chooses how --fit sizes the layers; give --fit too")
     inputs = [*data_paths, *args.val]
     output = check_output(args.output, "-o", inputs)  # first: the checkpoint's default name comes from it
     checkpoint = args.checkpoint if args.checkpoint is not None else str(output.with_suffix(".ckpt"))

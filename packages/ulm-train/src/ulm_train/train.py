@@ -175,7 +175,7 @@ class _State:
         return cls(net, log_scale, make_optimizer(net, log_scale, config), batches)
 
     def remember(self, train: Metrics, val: Metrics | None) -> None:
-        """Keep this state if it is the best so far (with a sparsity target: once fully pruned)."""
+        """Keep this state if it is the best so far (by :func:`selection_key`)."""
         key = selection_key(train, val)
         if self.best_net is None or key > self.best_key:
             self.best_net = copy.deepcopy(self.net.state_dict())
@@ -269,8 +269,9 @@ def _run(job: _Job, checkpoint: Path | None, resume: bool, report: Reporter) -> 
             val_metrics = None
             if job.val_samples is not None:
                 val_metrics = evaluate(state.net, job.val_samples, state.log_scale, config.overflow_margin)
-            integer = alpha >= 1.0 and (config.sparsity == 0 or state.masks_final)
-            if config.sparsity == 0 or state.masks_final:
+            eligible = config.sparsity == 0 or state.masks_final  # a sparsity target is a constraint
+            integer = alpha >= 1.0 and eligible
+            if eligible:
                 state.remember(train_metrics, val_metrics)
             verdict = WAITING
             if integer:
