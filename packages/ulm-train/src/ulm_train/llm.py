@@ -3,8 +3,9 @@
 Only :mod:`urllib` is used. Every request is retried with exponential backoff on network errors,
 timeouts, HTTP 429 and 5xx; any other HTTP error ends the run with a one-line :class:`UlmError`.
 Replies are parsed line by line and defensively: list bullets and numbering are removed, lines that
-are not usable pairs are dropped and counted. The output file is written to a temporary file next
-to it and renamed, so a failed run never leaves half a file behind.
+are not usable pairs are dropped and counted. The output file is written with
+:func:`ulm_spec.files.atomic_write` (a temporary file next to it, renamed when complete), so a
+failed run never leaves half a file behind.
 
 The prompts build a 20-Questions data set about one topic (the secret object): yes/no questions
 with their true answers, paraphrases of those questions, distractors and nonsense (answered
@@ -16,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ulm_spec.errors import UlmError
+from ulm_spec.files import atomic_write
 from ulm_train.data import DataError, Pair, format_pairs, make_pair
 
 DEFAULT_OLLAMA_URL = "http://localhost:11434"
@@ -255,24 +256,8 @@ def harvest_topic(backend: Backend, options: GenerateOptions) -> Harvest:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise UlmError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        # mkstemp creates the file readable by its owner only; give it the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` with :func:`ulm_spec.files.atomic_write` (all or nothing)."""
+    atomic_write(path, text)
 
 
 def render(harvest: Harvest, header: list[str]) -> tuple[str, int]:
