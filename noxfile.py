@@ -24,7 +24,7 @@ TEST_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "ulm-spec": (),
     "ulm-emu": (),
     "ulm-z80": ("ulm-emu",),
-    "ulm-train": (),
+    "ulm-train": ("ulm-cli", "ulm-emu", "ulm-z80"),  # the real ulm command; --fit and program sizes
     "ulm-cli": ("ulm-emu", "ulm-z80"),  # the demo and chat tests build and run programs
 }
 ALL_PACKAGES = ("ulm-spec", "ulm-emu", "ulm-z80", "ulm-train", "ulm-cli")

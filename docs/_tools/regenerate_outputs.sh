@@ -38,7 +38,10 @@ if [ -f "$ANCHOR" ]; then
   ulm build guess-listed.ulm -o X.COM --layout packed --tpa 39400
 fi
 ulm data stats pets.txt
-ulm train pets.txt -o pets.ulm --hidden 32,16 --epochs 60 --batch-size 16 | tail -1
+ulm train pets.txt -o pets.ulm --hidden 32,16 | (head -3; tail -4)
+ulm train pets.txt -o pets-big.ulm --fit --quiet
+ulm train pets.txt -o pets-fast.ulm --fit --fit-layout fast --quiet | tail -1
+for q in "is it a dgo" "does it brak" "is it a kitten" "can it swim" "hey"; do ulm ask pets.ulm $q; done
 ulm eval pets.ulm pets-heldout.txt | head -12
 ulm inspect pets.ulm
 ulm build pets.ulm -o PETS.COM --map

@@ -8,7 +8,7 @@ Packages declare entry points in their ``pyproject.toml``:
     name ``cpm`` = a class implementing :class:`ComRunner` (shipped by ``ulm-emu``).
 ``ulm.builders``
     name ``z80`` = a class implementing :class:`Builder` (shipped by ``ulm-z80``; used by
-    ``ulm demo`` and ``ulm chat``).
+    ``ulm demo`` and ``ulm chat``, and by ``ulm train --fit`` for sizes and speeds).
 ``ulm.engines``
     name = an inference engine (``z80``, shipped by ``ulm-z80``), value = a class implementing
     :class:`Engine` (used by ``ulm ask --engine`` and ``ulm chat --engine``).
@@ -238,11 +238,36 @@ class BuiltProgram:
     """The assembler's symbol file (``NAME VALUE`` lines, the format ulm-emu loads)."""
 
 
+@dataclass(frozen=True)
+class BuildEstimate:
+    """How large and how fast a model's program is, as its builder reports it."""
+
+    com_bytes: int
+    """The ``.COM`` file."""
+    tpa_bytes: int
+    """Bytes of the TPA used: file, buffers and stack."""
+    layout: str
+    """The kernel layout the builder chose."""
+    tstates_per_char: float
+    """T-states per generated character: measured on an emulated machine when ``measured``,
+    else predicted by the builder's cost model."""
+    measured: bool
+
+
 class Builder(Protocol):
     """Builds a model into a CP/M program (``ulm-z80`` implements it)."""
 
     def build(self, model: Model, *, layout: str = "auto", tpa_top: int | None = None) -> BuiltProgram:
         """Raise UlmError when the model cannot be built (too large, over the TPA budget)."""
+        ...
+
+    def estimate(
+        self, model: Model, *, layout: str = "auto", tpa_top: int | None = None, queries: Sequence[bytes] = ()
+    ) -> BuildEstimate:
+        """Build ``model`` and report its size and speed, measured on ``queries`` when a CP/M
+        machine is installed. ``model`` may be a stand-in: random weights of the intended shape,
+        with the intended charset and answer list (the program's size depends on them, and only
+        the builder knows how). Raise UlmError when the model does not fit."""
         ...
 
 

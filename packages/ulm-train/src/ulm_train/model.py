@@ -33,12 +33,8 @@ import torch
 from torch import nn
 
 from ulm_spec.model import WEIGHT_MAX, WEIGHT_MIN, EncoderParams, Layer, Model
-from ulm_spec.packing import row_bytes
 
 INT16_MIN, INT16_MAX = -32768, 32767
-#: Code size assumed by :func:`estimate_com_bytes`: the Z80 inference loop, encoders, console I/O
-#: and charset tables measure about 3 KB in the original Z80-μLM program.
-CODE_BYTES_ESTIMATE = 3 * 1024
 #: Shadow weights are kept within this much of the integer grid's ends so that a weight pushed past
 #: -2 or +1 can come back within a few steps.
 SHADOW_MARGIN = 0.5
@@ -225,21 +221,6 @@ def integer_forward(model: Model, x: npt.ArrayLike) -> list[npt.NDArray[np.int16
             values = torch.clamp_min(values, 0.0)
         out.append(values.numpy().astype(np.int16))
     return out
-
-
-def packed_weight_bytes(sizes: Sequence[int]) -> int:
-    """Bytes of packed 2-bit weights for layer sizes ``[in, h1, ..., out]`` (rows byte-aligned)."""
-    return sum(n_out * row_bytes(n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
-
-
-def estimate_com_bytes(sizes: Sequence[int], charset_len: int) -> int:
-    """Estimated ``.COM`` size: packed weights + 2-byte biases + charset + ~3 KB of code.
-
-    The code part is a fixed estimate (:data:`CODE_BYTES_ESTIMATE`); ulm-z80's ``build`` gives the
-    exact number for a finished model.
-    """
-    biases = 2 * sum(sizes[1:])
-    return packed_weight_bytes(sizes) + biases + charset_len + CODE_BYTES_ESTIMATE
 
 
 def greedy_decode(model: Model, queries: Sequence[bytes | str], free: bool = False) -> list[bytes]:

@@ -5,7 +5,8 @@ Only :mod:`urllib` is used. Every request is retried with exponential backoff on
 timeouts, HTTP 429 and 5xx; any other HTTP error ends the run with a one-line :class:`UlmError`.
 Replies are parsed line by line and defensively: list bullets and numbering are removed, lines that
 are not usable pairs are dropped and counted. The command writes the output with
-:func:`ulm_spec.files.atomic_write`, so a failed run never leaves half a file behind.
+:func:`ulm_spec.files.atomic_write` (a temporary file next to it, renamed when complete), so a
+failed run never leaves half a file behind.
 
 The prompts build a 20-Questions data set about one topic (the secret object): yes/no questions
 with their true answers, paraphrases of those questions, distractors and nonsense (answered

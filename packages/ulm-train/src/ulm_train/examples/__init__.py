@@ -18,10 +18,11 @@ from ulm_train.examples.common import Split
 EXAMPLES = ("guess", "chat")
 DATA_DIR = Path(__file__).parent / "data"
 
-#: The training options the shipped example models were made with (``ulm train --example NAME``).
+#: The training options the shipped example models are made with (``ulm train --example NAME``):
+#: overrides of :class:`ulm_train.config.TrainConfig`'s defaults, by field name.
 RECIPES: dict[str, dict[str, object]] = {
-    "guess": {"hidden": "64,32", "epochs": 40, "input_dropout": 0.1},
-    "chat": {"hidden": "128,64", "epochs": 60, "input_dropout": 0.1},
+    "guess": {"hidden": (64, 32), "input_dropout": 0.1},
+    "chat": {"hidden": (128, 64), "input_dropout": 0.1},
 }
 #: How the shipped data files are named in a model's metadata, wherever the package is installed.
 DATA_LABEL = "ulm-train:examples/data/"
