@@ -167,7 +167,9 @@ class Z80:
         "xy",
     )
 
-    def __init__(self, memory: bytearray | None = None) -> None:
+    def __init__(self, memory: bytearray | None = None, *, core: str | None = None) -> None:
+        if core not in (None, "auto", "python"):
+            raise ValueError(f"unknown Z80 core {core!r}")
         if memory is None:
             memory = bytearray(0x10000)
         if len(memory) != 0x10000:
@@ -306,6 +308,24 @@ class Z80:
     def q(self, value: int) -> None:
         """Set Q as it would be after an instruction: nonzero means 'the flags were written'."""
         self._q_at = self.instructions if value else _NO_Q
+
+    @property
+    def last_was_ei(self) -> bool:
+        """Whether the last instruction was EI (or a stray prefix): no interrupt is accepted now."""
+        return self._ei_at == self.instructions
+
+    @last_was_ei.setter
+    def last_was_ei(self, value: bool) -> None:
+        self._ei_at = self.instructions if value else _NO_Q
+
+    @property
+    def last_was_ld_a_ir(self) -> bool:
+        """Whether the last instruction was LD A,I or LD A,R (an interrupt now clears P/V)."""
+        return self._ldair_at == self.instructions
+
+    @last_was_ld_a_ir.setter
+    def last_was_ld_a_ir(self, value: bool) -> None:
+        self._ldair_at = self.instructions if value else _NO_Q
 
     # ------------------------------------------------------------------ execution
     def step(self) -> int:
@@ -1418,7 +1438,8 @@ class Z80:
     def _op_prefix_index(self, k: int) -> Handler:
         """DD / FD: fetch the next opcode (its own M1) and use the IX / IY table.
 
-        The prefix's M1 writes no flags, so Q is 0 for an SCF/CCF after it.
+        The prefix leaves Q alone: an SCF/CCF after it still sees whether the instruction
+        before the prefix wrote the flags (SingleStepTests v1; z80-python clears Q here).
         """
         cpu, mem, table = self, self._mem, (self._fd if k else self._dd)
 
@@ -1426,7 +1447,6 @@ class Z80:
             pc = cpu.pc
             cpu.pc = (pc + 1) & 0xFFFF
             cpu._r_adj += 1
-            cpu._q_at = _NO_Q
             return table[mem[pc]]()
 
         return op
@@ -1440,9 +1460,12 @@ class Z80:
         cpu = self
 
         def op() -> int:
+            n = cpu.instructions
             cpu.pc = (cpu.pc - 1) & 0xFFFF
             cpu._r_adj -= 1  # the next prefix's M1 is counted when it executes
-            cpu._ei_at = cpu.instructions
+            cpu._ei_at = n
+            if cpu._q_at == n - 1:
+                cpu._q_at = n  # a prefix leaves Q as the instruction before it set it
             return 4
 
         return op
