@@ -156,9 +156,10 @@ class CPMMachine:
         read_only: bool = False,
         console: Console | None = None,
         geometry: DiskGeometry | None = None,
+        core: str | None = None,
     ) -> None:
         self.layout = MemoryLayout(memory_k)
-        self.cpu = Z80()
+        self.cpu = Z80(core=core)
         self.console: Console = console if console is not None else ScriptedConsole()
         self.conio = BdosConsole(self.console)
         self._own_empty_dir: str | None = None
