@@ -114,39 +114,50 @@ def run_ulm_until(state: MachineState, tstates: int) -> Outcome:
     HALT ends ``run``; the idle cycles after it are taken with ``step`` as z80-python
     takes them.
     """
-    run_ulm(state, 0)
-    cpu = _ulm_cpu[0]
-    writes: list[tuple[int, int]] = []
-    cpu.port_out = lambda port, value: writes.append((port, value))
+    cpu = load_ulm(state)
     cpu.run(tstates)
     while cpu.halted and cpu.tstates < tstates:
         cpu.step()
-    return Outcome(_ulm_registers(cpu), bytes(cpu.memory), cpu.tstates, writes)
+    return Outcome(_ulm_registers(cpu), bytes(cpu.memory), cpu.tstates, cpu.port_out.writes)
 
 
-def run_ulm(state: MachineState, instructions: int = 1) -> Outcome:
-    """Run ``instructions`` instructions; a run of stray DD/FD prefixes belongs to the
-    instruction after it (as z80-python counts them).  One Z80 object is reused."""
+def load_ulm(state: MachineState) -> Z80:
+    """ulm-emu's Z80 (one object, reused) set to ``state``, port reads from its table; port
+    writes are collected in the list ``cpu.port_out.writes``."""
     if not _ulm_cpu:
         _ulm_cpu.append(Z80())
     cpu = _ulm_cpu[0]
-    memory = cpu.memory
-    memory[:] = state.memory
+    cpu.memory[:] = state.memory
     cpu.tstates = cpu.instructions = 0
     cpu.last_was_ei = cpu.last_was_ld_a_ir = False
     for name in REGISTER_NAMES:
         setattr(cpu, name, state.registers[name])
     cpu.q = state.q_written
-    writes: list[tuple[int, int]] = []
     cpu.port_in = state.port_in
-    cpu.port_out = lambda port, value: writes.append((port, value))
+    cpu.port_out = _PortWrites()
+    return cpu
+
+
+class _PortWrites:
+    def __init__(self) -> None:
+        self.writes: list[tuple[int, int]] = []
+
+    def __call__(self, port: int, value: int) -> None:
+        self.writes.append((port, value))
+
+
+def run_ulm(state: MachineState, instructions: int = 1) -> Outcome:
+    """Run ``instructions`` instructions; a run of stray DD/FD prefixes belongs to the
+    instruction after it (as z80-python counts them)."""
+    cpu = load_ulm(state)
+    memory = cpu.memory
     for _ in range(instructions):
         strays = 0
         while is_stray_prefix(memory, cpu.pc) and strays < 64 and not cpu.halted:
             cpu.step()
             strays += 1
         cpu.step()
-    return Outcome(_ulm_registers(cpu), bytes(memory), cpu.tstates, writes)
+    return Outcome(_ulm_registers(cpu), bytes(memory), cpu.tstates, cpu.port_out.writes)
 
 
 # ---------------------------------------------------------------------- z80-python
@@ -266,8 +277,7 @@ def differences(ours: Outcome, theirs: Outcome, skip: frozenset[str] = frozenset
 # ---------------------------------------------------------------------- interrupts
 def interrupt_ulm(state: MachineState, kind: str, data: int = 0xFF) -> tuple[bool, Outcome]:
     """Raise an interrupt ("int" with bus byte ``data``, or "nmi") on the state; no instruction."""
-    run_ulm(state, 0)
-    cpu = _ulm_cpu[0]
+    cpu = load_ulm(state)
     if kind == "nmi":
         cpu.nmi()
         accepted = True
