@@ -38,3 +38,13 @@ def exercisers(request: pytest.FixtureRequest) -> Path:
     if not folder.is_dir():
         pytest.skip(f"no Z80 exercisers at {folder} (set ULM_EXERCISERS or --exercisers DIR)")
     return folder
+
+
+@pytest.fixture(params=["python", "c"])
+def core(request: pytest.FixtureRequest) -> str:
+    """Each Z80 core in turn; the C core is skipped, saying why, where it cannot be built."""
+    from ulm_emu.cpu import ccore
+
+    if request.param == "c" and ccore.availability() != "available":
+        pytest.skip(f"C core: {ccore.availability()}")
+    return str(request.param)

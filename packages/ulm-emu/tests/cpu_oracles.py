@@ -105,28 +105,28 @@ def is_stray_prefix(memory: bytes | bytearray, pc: int) -> bool:
     return memory[pc] in PREFIXES and memory[(pc + 1) & 0xFFFF] in (0xDD, 0xED, 0xFD)
 
 
-_ulm_cpu: list[Z80] = []
+_ulm_cpus: dict[str, Z80] = {}
 
 
-def run_ulm_until(state: MachineState, tstates: int) -> Outcome:
+def run_ulm_until(state: MachineState, tstates: int, core: str = "python") -> Outcome:
     """Like run_ulm, but through ``Z80.run`` (the fast loop) up to ``tstates``.
 
     HALT ends ``run``; the idle cycles after it are taken with ``step`` as z80-python
     takes them.
     """
-    cpu = load_ulm(state)
+    cpu = load_ulm(state, core)
     cpu.run(tstates)
     while cpu.halted and cpu.tstates < tstates:
         cpu.step()
     return Outcome(_ulm_registers(cpu), bytes(cpu.memory), cpu.tstates, cpu.port_out.writes)
 
 
-def load_ulm(state: MachineState) -> Z80:
-    """ulm-emu's Z80 (one object, reused) set to ``state``, port reads from its table; port
-    writes are collected in the list ``cpu.port_out.writes``."""
-    if not _ulm_cpu:
-        _ulm_cpu.append(Z80())
-    cpu = _ulm_cpu[0]
+def load_ulm(state: MachineState, core: str = "python") -> Z80:
+    """ulm-emu's Z80 (one object per core, reused) set to ``state``, port reads from its
+    table; port writes are collected in the list ``cpu.port_out.writes``."""
+    if core not in _ulm_cpus:
+        _ulm_cpus[core] = Z80(core=core)
+    cpu = _ulm_cpus[core]
     cpu.memory[:] = state.memory
     cpu.tstates = cpu.instructions = 0
     cpu.last_was_ei = cpu.last_was_ld_a_ir = False
@@ -146,17 +146,25 @@ class _PortWrites:
         self.writes.append((port, value))
 
 
-def run_ulm(state: MachineState, instructions: int = 1) -> Outcome:
+def run_ulm(state: MachineState, instructions: int = 1, core: str = "python") -> Outcome:
     """Run ``instructions`` instructions; a run of stray DD/FD prefixes belongs to the
-    instruction after it (as z80-python counts them)."""
-    cpu = load_ulm(state)
+    instruction after it (as z80-python counts them).  The Python core goes by ``step``; the
+    C core, which only ``run`` uses, by ``run`` to one T-state later: one instruction."""
+    cpu = load_ulm(state, core)
     memory = cpu.memory
+
+    def advance() -> None:
+        if core == "python" or cpu.halted:
+            cpu.step()  # a halted CPU idles 4 T-states a step, as z80-python does
+        else:
+            cpu.run(cpu.tstates + 1)
+
     for _ in range(instructions):
         strays = 0
         while is_stray_prefix(memory, cpu.pc) and strays < 64 and not cpu.halted:
-            cpu.step()
+            advance()
             strays += 1
-        cpu.step()
+        advance()
     return Outcome(_ulm_registers(cpu), bytes(memory), cpu.tstates, cpu.port_out.writes)
 
 

@@ -1,5 +1,5 @@
-"""Third-party exercisers: every SingleStepTests opcode file and prelim run here when the data is
-present (see conftest.py for where it is looked for); ZEXDOC and ZEXALL run in
+"""Third-party exercisers: every SingleStepTests opcode file and prelim run here, on each core,
+when the data is present (see conftest.py for where it is looked for); ZEXDOC and ZEXALL run in
 ``nox -s exercisers``.  The runner itself is checked on made-up cases that must fail."""
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ SST_FILES = 1604
 MIN_CASES_PER_FILE = 20
 
 
-def test_every_singlesteptests_opcode_file(exercisers: Path) -> None:
+def test_every_singlesteptests_opcode_file(exercisers: Path, core: str) -> None:
     archive = exercisers / SST_ARCHIVE
     if not archive.is_file():
         pytest.skip(f"{archive} not found")
-    cpu = Z80()
+    cpu = Z80(core=core)
     ran: Counter[str] = Counter()
     failures: list[str] = []
     for name, cases in sst_files(archive):
@@ -45,10 +45,10 @@ def test_every_singlesteptests_opcode_file(exercisers: Path) -> None:
     assert not failures, f"{len(failures)} of {sum(ran.values())} cases fail:\n" + "\n".join(failures[:20])
 
 
-def test_prelim(exercisers: Path) -> None:
+def test_prelim(exercisers: Path, core: str) -> None:
     if not (exercisers / PRELIM).is_file():
         pytest.skip(f"{exercisers / PRELIM} not found")
-    report = run_prelim(exercisers / PRELIM)
+    report = run_prelim(exercisers / PRELIM, core)
     assert report.ok, report.failures
 
 
@@ -115,7 +115,22 @@ def test_command_line_skips_a_missing_folder(tmp_path: Path, capsys: pytest.Capt
     assert main(["--path", str(tmp_path / "nowhere")]) == 0
     assert "SKIPPED" in capsys.readouterr().out
     assert main(["--path", str(tmp_path), "prelim", "zexall"]) == 0  # files missing: skipped
-    out = capsys.readouterr().out
-    assert "prelim   SKIPPED" in out and "zexall   SKIPPED" in out
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("prelim") and "SKIPPED" in lines[0]
+    assert lines[1].startswith("zexall") and "SKIPPED" in lines[1]
     with pytest.raises(SystemExit):
         main(["--path", str(tmp_path), "zexnone"])
+
+
+def test_cores_that_disagree_fail_the_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from ulm_emu import exercisers
+
+    def fake(folder: Path, name: str, core: str | None) -> exercisers.Report:
+        tstates = 1000 if core == "python" else 1004
+        return exercisers.Report(name, str(core), passed=1, total=1, tstates=tstates)
+
+    monkeypatch.setattr(exercisers, "_run_one", fake)
+    reports = exercisers.run_checks(tmp_path, ["prelim"], ("python", "c"))
+    assert [report.ok for report in reports] == [True, True, False]
+    assert "1,000 T-states" in reports[-1].failures[0] and "1,004 T-states" in reports[-1].failures[0]

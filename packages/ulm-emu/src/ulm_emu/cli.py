@@ -65,8 +65,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-tstates", type=_tstates, metavar="N", help="stop the program after N T-states"
     )
     parser.add_argument(
-        "--stats", action="store_true", help="print instructions, T-states and speed to stderr"
+        "--stats", action="store_true", help="print instructions, T-states, speed and core to stderr"
     )
+    parser.add_argument(
+        "--core", choices=("auto", "c", "python"), default=None,
+        help="Z80 core: c (compiled on first use), python, or auto = c when a C compiler is "
+        "there (default: $ULM_EMU_CORE, else auto)",
+    )  # fmt: skip
     parser.add_argument(
         "--trace", action="store_true", help="print every instruction, disassembled, to stderr"
     )
@@ -78,13 +83,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _print_stats(result: RunResult, seconds: float, prog: str) -> None:
+def _print_stats(result: RunResult, seconds: float, prog: str, core: str) -> None:
     at_reference = result.tstates / (REFERENCE_MHZ * 1e6)
     mhz = result.tstates / seconds / 1e6 if seconds > 0 else float("inf")
     print(
         f"{prog}: {result.instructions} instructions, {result.tstates} T-states "
         f"({at_reference:.3f} s on a {REFERENCE_MHZ:g} MHz Z80); emulated in {seconds:.3f} s "
-        f"= {mhz:.2f} MHz",
+        f"= {mhz:.2f} MHz ({core} core)",
         file=sys.stderr,
     )
 
@@ -133,8 +138,9 @@ def _execute(args: argparse.Namespace, prog: str) -> int:
         raise EmuError(f"--dir {directory}: not a directory")
     console = StreamConsole()
     machine = CPMMachine(
-        memory_k=args.memory, directory=directory, read_only=args.read_only, console=console
-    )
+        memory_k=args.memory, directory=directory, read_only=args.read_only, console=console,
+        core=args.core,
+    )  # fmt: skip
     try:
         machine.load(program, args.args)
         started = time.perf_counter()
@@ -151,7 +157,7 @@ def _execute(args: argparse.Namespace, prog: str) -> int:
         label = "note" if result.exit_status == 0 else "error"
         print(f"{prog}: {label}: {result.message}", file=sys.stderr)
     if args.stats:
-        _print_stats(result, seconds, prog)
+        _print_stats(result, seconds, prog, machine.cpu.core)
     if args.profile:
         _print_profile(result.profile, result.tstates, prog)
     return result.exit_status

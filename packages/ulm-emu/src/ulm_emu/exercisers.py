@@ -32,6 +32,7 @@ from typing import Any
 
 from ulm_emu.console import ScriptedConsole
 from ulm_emu.cpu import Z80
+from ulm_emu.errors import EmuError
 from ulm_emu.machine import CPMMachine
 
 ENVIRONMENT_VARIABLE = "ULM_EXERCISERS"
@@ -61,6 +62,7 @@ class Report:
     """The outcome of one exerciser: ``passed`` of ``total``, and what failed."""
 
     name: str
+    core: str = ""
     passed: int = 0
     total: int = 0
     seconds: float = 0.0
@@ -73,11 +75,12 @@ class Report:
         return not self.skipped and self.total > 0 and self.passed == self.total
 
     def line(self) -> str:
+        label = f"{self.name:18} {self.core + ' core':12}"
         if self.skipped:
-            return f"{self.name:8} SKIPPED: {self.skipped}"
+            return f"{label} SKIPPED: {self.skipped}"
         cycles = f", {self.tstates:,} T-states" if self.tstates else ""
-        rate = f" = {self.tstates / self.seconds / 1e6:.1f} MHz" if self.tstates and self.seconds else ""
-        return f"{self.name:8} {self.passed}/{self.total} passed in {self.seconds:.1f} s{cycles}{rate}"
+        rate = f" = {self.tstates / self.seconds / 1e6:.1f} MHz-equivalent" if self.tstates and self.seconds else ""
+        return f"{label} {self.passed}/{self.total} passed in {self.seconds:.1f} s{cycles}{rate}"
 
 
 # ---------------------------------------------------------------------- SingleStepTests
@@ -163,12 +166,12 @@ def _hex(items: Iterable[int | tuple[int, int]]) -> str:
 
 def run_sst(archive: Path, *, cases_per_file: int = 25, core: str | None = None) -> Report:
     """The first ``cases_per_file`` cases of every opcode file of the archive."""
-    report = Report("sst")
+    cpu = Z80(core=core)
+    report = Report("sst", cpu.core)
     if not archive.is_file():
         report.skipped = f"{archive} not found"
         return report
     started = time.perf_counter()
-    cpu = Z80(core=core)
     files = 0
     for _name, cases in sst_files(archive):
         files += 1
@@ -188,7 +191,7 @@ def run_sst(archive: Path, *, cases_per_file: int = 25, core: str | None = None)
 def run_cpm_program(program: bytes, max_tstates: int, core: str | None = None) -> tuple[str, int, str]:
     """Run a CP/M exerciser on an empty drive; (console text, T-states, why the run ended)."""
     console = ScriptedConsole()
-    machine = CPMMachine(console=console, core=core)
+    machine = CPMMachine(console=console, core=_resolved(core))
     try:
         machine.load(program)
         result = machine.run(max_tstates)
@@ -201,7 +204,7 @@ def run_cpm_program(program: bytes, max_tstates: int, core: str | None = None) -
 def run_prelim(path: Path, core: str | None = None) -> Report:
     """prelim.com prints exactly ``Preliminary tests complete`` when every check passed (else
     the failing test's address)."""
-    report = Report("prelim", total=1)
+    report = Report("prelim", _resolved(core), total=1)
     if not path.is_file():
         report.skipped = f"{path} not found"
         return report
@@ -229,7 +232,7 @@ def count_zex_results(text: str) -> tuple[list[str], list[str]]:
 
 def run_zex(path: Path, core: str | None = None) -> Report:
     """ZEXDOC or ZEXALL: 67 tests, each printing OK or its CRC error; then ``Tests complete``."""
-    report = Report(path.stem.lower(), total=ZEX_TESTS)
+    report = Report(path.stem.lower(), _resolved(core), total=ZEX_TESTS)
     if not path.is_file():
         report.skipped = f"{path} not found"
         return report
@@ -245,23 +248,49 @@ def run_zex(path: Path, core: str | None = None) -> Report:
     return report
 
 
+def _resolved(core: str | None) -> str:
+    """The core a Z80 made with ``core`` runs on ("c" or "python")."""
+    return Z80(core=core).core
+
+
 # ---------------------------------------------------------------------- command line
 CHECKS = ("sst", "prelim", "zexdoc", "zexall")
 
 
-def run_checks(folder: Path, names: Sequence[str], core: str | None = None) -> list[Report]:
-    """Run the named checks, printing each report as it completes."""
+def _run_one(folder: Path, name: str, core: str | None) -> Report:
+    if name == "sst":
+        return run_sst(folder / SST_ARCHIVE, core=core)
+    if name == "prelim":
+        return run_prelim(folder / PRELIM, core)
+    return run_zex(folder / (ZEXDOC if name == "zexdoc" else ZEXALL), core)
+
+
+def _disagreement(reports: Sequence[Report]) -> str:
+    """Why the cores' reports of one check differ ("" when they agree to the T-state)."""
+    ran = [report for report in reports if not report.skipped]
+    outcomes = {(report.passed, report.total, report.tstates) for report in ran}
+    if len(outcomes) <= 1:
+        return ""
+    return "; ".join(f"{r.core}: {r.passed}/{r.total}, {r.tstates:,} T-states" for r in ran)
+
+
+def run_checks(folder: Path, names: Sequence[str], cores: Sequence[str | None] = (None,)) -> list[Report]:
+    """Run the named checks on each core, printing each report as it completes; with several
+    cores, a check whose results or T-states differ between them gets a failed report."""
     reports = []
     for name in names:
-        if name == "sst":
-            reports.append(run_sst(folder / SST_ARCHIVE, core=core))
-        elif name == "prelim":
-            reports.append(run_prelim(folder / PRELIM, core))
-        else:
-            reports.append(run_zex(folder / (ZEXDOC if name == "zexdoc" else ZEXALL), core))
-        print(reports[-1].line(), flush=True)
-        for failure in reports[-1].failures[:20]:
-            print(f"    {failure}", flush=True)
+        of_this_check = []
+        for core in cores:
+            report = _run_one(folder, name, core)
+            print(report.line(), flush=True)
+            for failure in report.failures[:20]:
+                print(f"    {failure}", flush=True)
+            of_this_check.append(report)
+        disagreement = _disagreement(of_this_check)
+        if disagreement:
+            print(f"{name:18} {'cores':12} DISAGREE: {disagreement}", flush=True)
+            of_this_check.append(Report(name, "both", total=1, failures=[disagreement]))
+        reports += of_this_check
     return reports
 
 
@@ -276,6 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--path", help=f"the folder holding the exercisers (default: ${ENVIRONMENT_VARIABLE})"
     )
+    parser.add_argument(
+        "--core", choices=("auto", "c", "python", "both"), default="auto",
+        help="the Z80 core to run on; both: each, and check they agree to the T-state (default: auto)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     unknown = [name for name in args.checks if name not in CHECKS]
     if unknown:
@@ -286,7 +319,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not folder.is_dir():
         print(f"exercisers: SKIPPED: {folder} is not a folder", flush=True)
         return 0
-    reports = run_checks(folder, args.checks or CHECKS)
+    cores: tuple[str | None, ...] = ("python", "c") if args.core == "both" else (args.core,)
+    try:
+        reports = run_checks(folder, args.checks or CHECKS, cores)
+    except EmuError as exc:  # --core c where the C core cannot be built
+        print(f"exercisers: error: {exc}", file=sys.stderr)
+        return 1
     ran = [report for report in reports if not report.skipped]
     return 0 if all(report.ok for report in ran) else 1
 

@@ -143,7 +143,8 @@ class CPMMachine:
     >>> result.exit_reason                               # "warm-boot" for a normal end
 
     ``directory`` is mounted as drive A: (None: a fresh empty temporary directory, removed by
-    :meth:`close`).  ``console`` defaults to a :class:`ScriptedConsole` with no input.  The
+    :meth:`close`).  ``console`` defaults to a :class:`ScriptedConsole` with no input.  ``core``
+    is the Z80 core: ``"auto"`` (default: C when it can be built), ``"c"`` or ``"python"``.  The
     machine itself is the
     :class:`ulm_spec.plugins.MachineView` given to probes.
     """

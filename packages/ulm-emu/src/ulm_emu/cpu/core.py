@@ -44,7 +44,7 @@ import gc
 import os
 from collections.abc import Callable
 
-from ulm_emu.cpu import isa
+from ulm_emu.cpu import ccore, isa
 from ulm_emu.cpu.families import Handler, IndexCBHandler, arithmetic, rotate
 from ulm_emu.cpu.families.control import Halted, after_ignored_prefix
 from ulm_emu.cpu.flags import NEVER, PF, RF
@@ -373,13 +373,16 @@ class Z80:
         return handler
 
 
-def _select_core(cpu: Z80, core: str | None):  # type: ignore[no-untyped-def]
+def _select_core(cpu: Z80, core: str | None) -> ccore.CompiledCore | None:
     """The compiled core for ``cpu``, or None to run in Python."""
-    choice = core if core is not None else os.environ.get(CORE_VARIABLE, "auto") or "auto"
+    choice = core if core is not None else os.environ.get(CORE_VARIABLE) or "auto"
     if choice not in CORES:
         raise ValueError(f"unknown Z80 core {choice!r}: choose from {', '.join(CORES)}")
     if choice == "python":
         return None
-    if choice == "c":
-        raise ValueError("the C core is not available")
-    return None
+    try:
+        return ccore.CompiledCore(cpu)
+    except ccore.CoreUnavailable:
+        if choice == "c":
+            raise
+        return None
