@@ -94,7 +94,8 @@ BUF:    DB 20
     [
         (bytes([0x18, 0xFE]), 3, "stopped after"),  # JR $
         (bytes([0xF3, 0x76]), 4, "HALT at PC=0101h with interrupts disabled"),
-        (bytes([0x0E, 0x63, 0xCD, 0x05, 0x00]), 5, "BDOS function 99 is not implemented"),
+        # LD HL,(1) ; LD DE,24 ; ADD HL,DE ; CALL JPHL ... JPHL: JP (HL) -- the BIOS SELDSK entry
+        (bytes.fromhex("2A0100 111800 19 CD0B01 C9 E9"), 5, "BIOS function SELDSK (9) is not implemented"),
         (bytes(0xE400 - 0x100 + 1), 6, "TPA"),
     ],
     ids=["runaway", "halt", "unimplemented", "too-large"],

@@ -82,16 +82,14 @@ def test_tstate_limit_stops_a_runaway_program(tmp_path: Path) -> None:
     assert "100000" in result.message
 
 
-@pytest.mark.parametrize(("function", "name"), [(3, "reader input"), (99, None), (41, None)])
-def test_unimplemented_bdos_function(tmp_path: Path, function: int, name: str | None) -> None:
-    program = assemble(f"MAIN: LD C,{function}\n CALL BDOS\n RET\n", tmp_path / "a")
-    _, result = run_ours(program, tmp_path)
-    assert result.exit_reason == errors.UNIMPLEMENTED and result.exit_status == 5
-    assert f"BDOS function {function}" in result.message
-    call_address = 0x100 + program.rindex(bytes([0xCD, 0x05, 0x00]))
-    assert f"PC={call_address:04X}h" in result.message
-    if name:
-        assert name in result.message
+def test_functions_cp_m_2_2_lacks_return_zero(tmp_path: Path) -> None:
+    """CP/M 3 functions (41 and up) and the unused 38/39: HL = A = B = 0, the run goes on."""
+    machine = CPMMachine(directory=tmp_path)
+    machine.load(assemble("MAIN: LD C,45\n CALL BDOS\n LD C,45\n CALL BDOS\n LD C,99\n CALL BDOS\n RET\n", tmp_path / "a"))
+    result = machine.run(1_000_000)
+    machine.close()
+    assert result.exit_reason == errors.WARM_BOOT
+    assert machine.bdos.unknown_calls == {45: 2, 99: 1}
 
 
 BIOS = """

@@ -17,8 +17,8 @@ Return codes are those of CP/M 2.2 (see the *CP/M 2.2 Interface Guide*):
 Conditions for which the real BDOS prints ``Bdos Err On A: ...`` and warm-boots -- writing to a
 read-only disk (``R/O``) or file (``File R/O``), selecting a drive other than A: (``Select``)
 -- print the same message and end the run with the reason ``bdos-error``.  A function number
-not listed here ends the run with the reason ``unimplemented``, naming the function and the
-address of the call.  Nothing is ever silently ignored.
+CP/M 2.2 does not have (38, 39, 41 and up: the CP/M 3 and MP/M functions programs probe for)
+returns 0000h in HL, A and B, as the real BDOS does; :attr:`Bdos.unknown_calls` counts them.
 
 Files live on a :class:`~ulm_emu.hostdrive.HostDrive`; the FCB fields the program sees (EX,
 S2, RC, CR, R0-R2) are kept as CP/M does, while the data goes straight to the host file.
@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ulm_emu.conio import BdosConsole
-from ulm_emu.errors import BDOS_ERROR, HOST_ERROR, UNIMPLEMENTED, WARM_BOOT, StopRun
+from ulm_emu.errors import BDOS_ERROR, HOST_ERROR, WARM_BOOT, StopRun
 from ulm_emu.hostdrive import (
     RECORD_SIZE,
     RECORDS_PER_EXTENT,
@@ -61,19 +61,9 @@ RENAME_NEW_NAME = 17
 FILE_WRITE_FLAG = 0x80
 #: What the BDOS leaves in S2 after a failed random seek (an "overflowed", unwritten FCB).
 BAD_SEEK = 0xC0
-
-NAMES = {
-    0: "system reset", 1: "console input", 2: "console output", 3: "reader input",
-    4: "punch output", 5: "list output", 6: "direct console I/O", 7: "get I/O byte",
-    8: "set I/O byte", 9: "print string", 10: "read console buffer", 11: "console status",
-    12: "version", 13: "reset disk system", 14: "select disk", 15: "open file",
-    16: "close file", 17: "search first", 18: "search next", 19: "delete file",
-    20: "read sequential", 21: "write sequential", 22: "make file", 23: "rename file",
-    24: "login vector", 25: "current disk", 26: "set DMA address", 27: "allocation vector",
-    28: "write protect disk", 29: "read-only vector", 30: "set file attributes",
-    31: "disk parameter block", 32: "get/set user", 33: "read random", 34: "write random",
-    35: "file size", 36: "set random record", 37: "reset drive", 40: "write random zero fill",
-}  # fmt: skip
+#: What the reader (function 3, BIOS READER) returns on a machine with no reader attached:
+#: Ctrl-Z, end of file, as DR's BIOS guide asks of a reader device that has nothing to give.
+NO_READER = 0x1A
 
 
 @dataclass
@@ -105,10 +95,13 @@ class Bdos:
         self.caller = 0
         self.function = 0
         self._search: _Search | None = None
+        #: Calls of function numbers CP/M 2.2 does not have, by number (they returned 0).
+        self.unknown_calls: dict[int, int] = {}
         self.FUNCTIONS: dict[int, Callable[[int], int]] = {
             0: self.system_reset,
             1: lambda de: self.console.input_with_echo(),
             2: self.console_output,
+            3: lambda de: NO_READER,
             4: self.discard,  # punch: nothing is attached
             5: self.discard,  # list: nothing is attached
             6: lambda de: self.console.direct_io(de & 0xFF),
@@ -151,9 +144,8 @@ class Bdos:
         self.function, self.caller = function, caller
         handler = self.FUNCTIONS.get(function)
         if handler is None:
-            name = NAMES.get(function)
-            what = f"BDOS function {function}" + (f" ({name})" if name else "")
-            raise StopRun(UNIMPLEMENTED, f"{what} is not implemented (called at PC={caller:04X}h)")
+            self.unknown_calls[function] = self.unknown_calls.get(function, 0) + 1
+            return 0  # the BDOS returns at once with HL = 0000h for a number it does not have
         try:
             return handler(de) & 0xFFFF
         except DriveError as exc:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ulm_emu import errors
-from ulm_emu.bdos import Bdos
+from ulm_emu.bdos import NO_READER, Bdos
 from ulm_emu.ccp import command_tail, default_fcbs
 from ulm_emu.conio import BdosConsole
 from ulm_emu.console import Console, ConsoleInterrupt, ScriptedConsole
@@ -320,7 +320,7 @@ class CPMMachine:
         elif name in ("LIST", "PUNCH"):
             pass
         elif name == "READER":
-            cpu.a = 0x1A  # nothing attached: end of file
+            cpu.a = NO_READER  # nothing attached: end of file
         elif name == "LISTST":
             cpu.a = 0xFF
         else:
