@@ -185,6 +185,11 @@ class Bdos:
         if self.write_protected:
             self._disk_error("A", "R/O")
 
+    def _check_fcb_writable(self, fcb: bytearray) -> None:
+        """Writes look at t1' in the FCB itself (open copied it from the directory entry)."""
+        if fcb[FCB_NAME + 8] & 0x80:
+            self._disk_error("A", "File R/O")
+
     @staticmethod
     def _extent(fcb: bytearray) -> int:
         """The file's 16 KB extent the FCB is positioned in (EX + 32 * S2)."""
@@ -289,8 +294,14 @@ class Bdos:
 
     # --- directory functions ---------------------------------------------------------------
 
+    def _clear_module(self, de: int) -> None:
+        """What the BDOS does first for open, make and search-first: S2 (the module number,
+        the high part of the extent) = 0, so junk a program left there does not matter."""
+        self.memory[(de + FCB_S2) & 0xFFFF] = 0
+
     def open_file(self, de: int) -> int:
         self._search = None
+        self._clear_module(de)
         fcb = self._fcb(de)
         self._check_drive(fcb)
         pattern = self._key(fcb)
@@ -356,6 +367,8 @@ class Bdos:
         return NOT_FOUND
 
     def search_first(self, de: int) -> int:
+        if self.memory[de & 0xFFFF] != WILDCARD and self.memory[(de + FCB_EX) & 0xFFFF] != WILDCARD:
+            self._clear_module(de)
         return self._search_from(de, 0)
 
     def search_next(self, de: int) -> int:
@@ -376,8 +389,10 @@ class Bdos:
     def make_file(self, de: int) -> int:
         """Function 22.  CP/M would add a second directory entry for a name that exists; here
         the existing file is emptied instead (programs delete before making anyway).  Making
-        a later extent (EX or S2 non-zero) of an existing file keeps its data."""
+        a later extent (EX non-zero) of an existing file keeps its data.  Like the BDOS, make
+        clears S2 first, then S1, RC and the allocation map."""
         self._search = None
+        self._clear_module(de)
         fcb = self._fcb(de)
         self._check_drive(fcb)
         self._check_writable()
@@ -403,6 +418,9 @@ class Bdos:
         fcb = self._fcb(de)
         self._check_drive(fcb)
         self._check_writable()
+        # The new name's drive byte is ignored: the BDOS overwrites it with the user number
+        # (which it has put in byte 0 for its directory search at that point).
+        self.memory[(de + RENAME_NEW_NAME - 1) & 0xFFFF] = self.user
         old = fcb_key(bytes(fcb[FCB_NAME : FCB_NAME + KEY_LENGTH]))
         new = fcb_key(bytes(fcb[RENAME_NEW_NAME : RENAME_NEW_NAME + KEY_LENGTH]))
         if old is None or new is None:
@@ -447,6 +465,7 @@ class Bdos:
         fcb = self._fcb(de)
         self._check_drive(fcb)
         self._check_writable()
+        self._check_fcb_writable(fcb)
         key = self._file_key(fcb)
         if key is None:
             return 1
@@ -456,11 +475,17 @@ class Bdos:
         if code:
             return code
         self.memory[(de + FCB_S2) & 0xFFFF] &= ~FILE_WRITE_FLAG & 0xFF
+        self._update_map(de, key, record)
         self._position(de, record + 1, self._records(key))
         if (record + 1) % RECORDS_PER_EXTENT == 0:
             self._position(de, record, self._records(key))
             self.memory[(de + FCB_CR) & 0xFFFF] = RECORDS_PER_EXTENT
         return 0
+
+    def _update_map(self, de: int, key: bytes, record: int) -> None:
+        """After a write the FCB's allocation map shows the blocks of its extent, as the BDOS's
+        does when a write takes a new block (the block numbers are those of our directory)."""
+        self._store(de + FCB_ALLOCATION, self.drive.allocation_map(key, record // RECORDS_PER_EXTENT))
 
     def _seek_error(self, de: int, code: int) -> int:
         """A failed random seek marks the FCB "not written" so that closing it is harmless."""
@@ -504,6 +529,7 @@ class Bdos:
         record = self._random_record(de)
         if record is None:
             return self._seek_error(de, 6)
+        self._check_fcb_writable(fcb)
         key = self._file_key(fcb)
         if key is None:
             return self._bad_seek(de, 5)
@@ -514,6 +540,7 @@ class Bdos:
         if code:
             return code
         self._position(de, record, self._records(key))
+        self._update_map(de, key, record)
         self.memory[(de + FCB_S2) & 0xFFFF] &= ~FILE_WRITE_FLAG & 0xFF
         return 0
 

@@ -247,7 +247,17 @@ class HostDrive:
 
     def directory(self) -> list[DirectoryEntry | None]:
         """The directory as CP/M would see it: one item per slot (None = empty, E5h)."""
-        files = self.sync()
+        return self._entries(self.sync())
+
+    def allocation_map(self, key: bytes, extent: int) -> bytes:
+        """The 16 allocation bytes of the directory entry of ``key``'s ``extent`` as they are
+        now (after the writes made through this drive), without re-reading the host folder."""
+        for entry in self._entries(self._files):
+            if entry is not None and entry.file.key == key and entry.extent == extent:
+                return entry.encode(0, self.geometry.block_size)[16:32]
+        return bytes(16)
+
+    def _entries(self, files: dict[bytes, HostFile]) -> list[DirectoryEntry | None]:
         entries: list[DirectoryEntry | None] = []
         block = self.geometry.directory_blocks
         for index, slot in enumerate(self._slots):
