@@ -124,7 +124,8 @@ CONOUT: JP 0
 
 def test_direct_bios_console_calls(tmp_path: Path) -> None:
     output, result = run_ours(assemble(BIOS, tmp_path / "a"), tmp_path, console_input=b"k")
-    assert output == b"FF k!00 "
+    # Scripted input is typed when the program waits: CONST says 00 until CONIN asks for it.
+    assert output == b"00 k!00 "
     assert result.exit_reason == errors.UNIMPLEMENTED and "SELDSK" in result.message
 
 
@@ -142,12 +143,13 @@ MAIN:   LD C,11
         CALL SYS
         LD C,1
         CALL SYS
+        RET
 """
     output, result = run_ours(assemble(source, tmp_path / "a"), tmp_path, console_input=b"ab")
-    # status 01 keeps "a" for function 1; function 6 reads "b" raw; then nothing waits (00);
-    # function 1 gets the kept "a" (echoed); then input has ended while waiting.
-    assert output == b"01 62 00 a61 "
-    assert result.exit_reason == errors.END_OF_INPUT and result.exit_status == 0
+    # Nothing is typed before the program waits: status 00, function 6 00 twice; function 1
+    # waits, so "ab" is typed: "a" (echoed), then "b".  (ulm_emu.console.TypedInput)
+    assert output == b"00 00 00 a61 b62 "
+    assert result.exit_reason == errors.WARM_BOOT
 
 
 def test_probes_see_the_machine(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ from ulm_emu import errors
 from ulm_emu.bdos import NO_READER, Bdos
 from ulm_emu.ccp import command_tail, default_fcbs
 from ulm_emu.conio import BdosConsole
-from ulm_emu.console import Console, ConsoleInterrupt, ScriptedConsole
+from ulm_emu.console import Console, ConsoleInterrupt, ScriptedConsole, TypedInput
 from ulm_emu.cpu import Z80
 from ulm_emu.errors import EmuError, ProgramTooLarge, StopRun
 from ulm_emu.hostdrive import DiskGeometry, DriveError, HostDrive, HostIOError
@@ -162,7 +162,12 @@ class CPMMachine:
         self.layout = MemoryLayout(memory_k)
         self.cpu = Z80(core=core)
         self.console: Console = console if console is not None else ScriptedConsole()
-        self.conio = BdosConsole(self.console)
+        #: What the program talks to: the console itself at a terminal, else the console's
+        #: input typed one line at a time when the program waits (ulm_emu.console.TypedInput).
+        self.terminal: Console = (
+            self.console if getattr(self.console, "live", False) else TypedInput(self.console, lambda: self.cpu.tstates)
+        )
+        self.conio = BdosConsole(self.terminal)
         self._own_empty_dir: str | None = None
         if directory is None:
             import tempfile
@@ -312,11 +317,11 @@ class CPMMachine:
         if name in ("BOOT", "WBOOT"):
             raise StopRun(errors.WARM_BOOT)
         if name == "CONST":
-            cpu.a = 0xFF if self.console.ready() else 0
+            cpu.a = 0xFF if self.terminal.ready() else 0
         elif name == "CONIN":
             cpu.a = self.conio.raw_read()
         elif name == "CONOUT":
-            self.console.write(bytes([cpu.c]))
+            self.terminal.write(bytes([cpu.c]))
         elif name in ("LIST", "PUNCH"):
             pass
         elif name == "READER":
