@@ -88,6 +88,23 @@ class ScriptedConsole:
         return self._input[self._position :]
 
 
+class _FileDescriptorOutput:
+    """Unbuffered writes to a file descriptor (stdout), straight through ``os.write``: it works
+    when Python has no ``sys.stdout`` (fd 1 closed) and reports EBADF / EPIPE as OSErrors."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
 class StreamConsole:
     """The console on file descriptors (stdin/stdout by default)."""
 
@@ -99,10 +116,10 @@ class StreamConsole:
         if input_fd is None:
             try:
                 input_fd = sys.stdin.fileno()
-            except (OSError, ValueError):  # no stdin at all (closed): input has ended
+            except (AttributeError, OSError, ValueError):  # no stdin at all (closed): input has ended
                 input_fd = os.open(os.devnull, os.O_RDONLY)
         self._fd = input_fd
-        self._output = output if output is not None else sys.stdout.buffer
+        self._output: BinaryIO | _FileDescriptorOutput = output if output is not None else _FileDescriptorOutput(1)
         self.is_tty = os.isatty(self._fd)
         self.live = self.is_tty
         self._pending: deque[int] = deque()

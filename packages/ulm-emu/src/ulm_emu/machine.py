@@ -32,11 +32,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import sys
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TextIO
 
 from ulm_emu import errors
@@ -112,6 +112,54 @@ def parse_memory_size(text: str) -> int:
     size = int(match[1])
     MemoryLayout(size)  # validates the range
     return size
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+)  # fmt: skip
+
+
+def read_program(path: str | os.PathLike[str], layout: MemoryLayout) -> bytes:
+    """The bytes of a ``.COM`` file that fits ``layout``'s TPA.
+
+    Nothing but a regular file is read: the file is opened without waiting (a FIFO with no
+    writer, a terminal) and checked with ``fstat`` before any byte is read, so a FIFO or a
+    device is refused at once; a file larger than the TPA is refused before it is read
+    (:class:`ProgramTooLarge`), whatever its size.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise EmuError(f"{path}: {exc.strerror}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _FILE_KINDS if test(info.st_mode)), "a special file")
+            raise EmuError(f"{path}: not a regular file ({kind})")
+        limit = layout.max_program_size
+        if info.st_size > limit:
+            raise ProgramTooLarge(_too_large(info.st_size, layout))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):  # it may grow meanwhile
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise EmuError(f"{path}: {exc.strerror}") from exc
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ProgramTooLarge(_too_large(size, layout))
+    return b"".join(chunks)
+
+
+def _too_large(size: int, layout: MemoryLayout) -> str:
+    return (
+        f"program is {size} bytes; the TPA of a {layout.size_k}K CP/M system holds "
+        f"{layout.max_program_size} (0100h-{layout.ccp_base - 1:04X}h)"
+    )
 
 
 @dataclass
@@ -240,10 +288,7 @@ class CPMMachine:
         """Put ``program`` at 0100h with ``args`` as the command tail and default FCBs, and
         make the CPU ready to start it.  Raises :class:`ProgramTooLarge` if it does not fit."""
         if len(program) > self.layout.max_program_size:
-            raise ProgramTooLarge(
-                f"program is {len(program)} bytes; the TPA of a {self.layout.size_k}K CP/M "
-                f"system holds {self.layout.max_program_size} (0100h-{self.layout.ccp_base - 1:04X}h)"
-            )
+            raise ProgramTooLarge(_too_large(len(program), self.layout))
         tail = command_tail(args)
         first, second = default_fcbs(tail)
         memory = self.cpu.memory
@@ -268,11 +313,8 @@ class CPMMachine:
         cpu.halted = False
 
     def load_file(self, path: str | os.PathLike[str], args: Sequence[str] = ()) -> None:
-        try:
-            program = Path(path).read_bytes()
-        except OSError as exc:
-            raise EmuError(f"{path}: {exc.strerror}") from exc
-        self.load(program, args)
+        """:meth:`load` from a file, checked first with :func:`read_program`."""
+        self.load(read_program(path, self.layout), args)
 
     def add_probe(self, address: int, callback: Probe) -> None:
         """Call ``callback(self)`` each time the PC reaches ``address``, before the instruction
