@@ -197,8 +197,14 @@ def differential(
     args: Sequence[str] = (),
     console_input: bytes = b"",
     files: Mapping[str, bytes] | None = None,
+    piped: bool = False,
 ) -> tuple[bytes, bytes]:
-    """(our output, real CP/M's output) for the same program, arguments, input and files."""
+    """(our output, real CP/M's output) for the same program, arguments, input and files.
+
+    cpm80's keyboard never reports a key waiting, and ours neither, unless ``piped``: then our
+    console has the input waiting as piped input does, and the machine's typing rule
+    (ulm_emu.console.TypedInput) must still give the program the same keys at the same points.
+    """
     ours_dir = tmp_path / "ours"
     ours_dir.mkdir()
     for name, data in (files or {}).items():
@@ -208,12 +214,11 @@ def differential(
         program,
         ours_dir,
         args=args,
-        console=NeverReadyConsole(console_input),
+        console=ScriptedConsole(console_input) if piped else NeverReadyConsole(console_input),
     )
     theirs = run_cpm80(program, tmp_path / "cpm80", args=args, console_input=console_input,
                        files=files)
     return ours, theirs
-
 
 
 # --- random file-operation programs, for differential fuzzing ---------------------------------
