@@ -89,7 +89,7 @@ def _print_stats(result: RunResult, seconds: float, prog: str, core: str) -> Non
     mhz = result.tstates / seconds / 1e6 if seconds > 0 else float("inf")
     say(
         f"{prog}: {result.instructions} instructions, {result.tstates} T-states "
-        f"({at_reference:.3f} s on a {REFERENCE_MHZ:g} MHz Z80); emulated in {seconds:.3f} s "
+        f"({at_reference:.3f} s on a {REFERENCE_MHZ:g} MHz Z80); emulated in {seconds:.4f} s "
         f"= {mhz:.2f} MHz ({core} core)"
     )
 
