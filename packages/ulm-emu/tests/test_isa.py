@@ -82,3 +82,25 @@ def test_rows_are_well_formed() -> None:
     assert [len(every[name]) for name in isa.TABLE_NAMES] == [256] * 7
     assert every["DD"][0x41].kind == "ignored-prefix" and every["DD"][0x41].tstates == (8,)
     assert every["ED"][0x4C].mnemonic == "NEG" and every["ED"][0x7E].mnemonic == "IM 2"
+
+
+def test_every_family_has_its_c_twin() -> None:
+    """Each family a row names is a C function of the same name in z80core.c taking the same
+    parameters in the same order (checked without a compiler; test_ccore.py runs them)."""
+    import inspect
+    import re
+
+    from ulm_emu.cpu import ccore
+    from ulm_emu.cpu.ccore.generate import PYTHON_ONLY
+
+    source = ccore.SOURCE.read_text()
+    c_parameters = {
+        name: [p.split()[-1] for p in params.split(",")][1:]
+        for name, params in re.findall(r"static inline int (\w+)\(([^)]*)\)", source)
+    }
+    families = {op.family for table in isa.tables().values() for op in table} - PYTHON_ONLY
+    for family in families:
+        python = [name for name in inspect.signature(family).parameters if name != "cpu"]
+        assert family.__name__ in c_parameters, f"no C function {family.__name__}"
+        c = [name for name in c_parameters[family.__name__] if name != "addr"]  # DD CB's address
+        assert c == python, (family.__name__, python, c)

@@ -298,7 +298,7 @@ static inline int ex_sp_xy(Z80 *z, int k) {
 static inline int ld_sp_xy(Z80 *z, int k) { z->sp = z->xy[k]; return 10; }
 
 /* ==== arithmetic: the ALU, INC/DEC, 16-bit arithmetic, DAA CPL NEG SCF CCF ========== */
-static inline void alu(Z80 *z, int operation, uint8_t v) {
+static inline void alu8(Z80 *z, int operation, uint8_t v) {
     uint8_t a = z->regs[RA], *f = &z->regs[RF];
     int res;
     switch (operation) {
@@ -325,21 +325,21 @@ static inline void alu(Z80 *z, int operation, uint8_t v) {
     FLAGS_WRITTEN(z);
 }
 
-static inline int alu_r(Z80 *z, int op, int src) { alu(z, op, z->regs[src]); return 4; }
-static inline int alu_hl_mem(Z80 *z, int op) { alu(z, op, z->mem[HL(z)]); return 7; }
-static inline int alu_n(Z80 *z, int op) { alu(z, op, fetch8(z)); return 7; }
-static inline int alu_xy_half(Z80 *z, int k, int op, int src) { alu(z, op, get_half(z, k, src)); return 8; }
+static inline int alu_r(Z80 *z, int alu, int src) { alu8(z, alu, z->regs[src]); return 4; }
+static inline int alu_hl_mem(Z80 *z, int alu) { alu8(z, alu, z->mem[HL(z)]); return 7; }
+static inline int alu_n(Z80 *z, int alu) { alu8(z, alu, fetch8(z)); return 7; }
+static inline int alu_xy_half(Z80 *z, int k, int alu, int src) { alu8(z, alu, get_half(z, k, src)); return 8; }
 
-static inline int alu_xy_mem(Z80 *z, int k, int op) {
+static inline int alu_xy_mem(Z80 *z, int k, int alu) {
     uint16_t addr = z->memptr = index_address(z, k);
-    alu(z, op, z->mem[addr]);
+    alu8(z, alu, z->mem[addr]);
     return 19;
 }
 
 static inline int neg(Z80 *z) {
     uint8_t v = z->regs[RA];
     z->regs[RA] = 0;
-    alu(z, 2, v);
+    alu8(z, 2, v);
     return 8;
 }
 
