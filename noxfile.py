@@ -133,8 +133,10 @@ def fuzz(session: nox.Session) -> None:
 @nox.session
 def exercisers(session: nox.Session) -> None:
     """Third-party Z80 exercisers on ulm-emu: every SingleStepTests case, prelim, ZEXDOC and
-    ZEXALL, with pass counts and times.  The data comes from $ULM_EXERCISERS, else
-    ../shared/exercisers beside the repository; ``nox -s exercisers -- zexdoc`` runs one."""
+    ZEXALL, with pass counts and times (about a minute on the C core).  The data comes from
+    $ULM_EXERCISERS, else ../shared/exercisers beside the repository; ``nox -s exercisers --
+    zexdoc`` runs one, ``-- --core both`` each on both cores and compares their T-states (the
+    pure-Python core takes about 35 minutes per ZEX program)."""
     folder = Path(os.environ.get("ULM_EXERCISERS") or ROOT.parent / "shared" / "exercisers")
     if not folder.is_dir():
         session.skip(f"no Z80 exercisers at {folder} (set ULM_EXERCISERS)")
