@@ -173,6 +173,20 @@ def web(session: nox.Session) -> None:
 
 
 @nox.session
+def exercisers(session: nox.Session) -> None:
+    """Third-party Z80 exercisers on ulm-emu: every SingleStepTests case, prelim, ZEXDOC and
+    ZEXALL, with pass counts and times (about a minute on the C core).  The data comes from
+    $ULM_EXERCISERS, else ../shared/exercisers beside the repository; ``nox -s exercisers --
+    zexdoc`` runs one, ``-- --core both`` each on both cores and compares their T-states (the
+    pure-Python core takes about 35 minutes per ZEX program)."""
+    folder = Path(os.environ.get("ULM_EXERCISERS") or ROOT.parent / "shared" / "exercisers")
+    if not folder.is_dir():
+        session.skip(f"no Z80 exercisers at {folder} (set ULM_EXERCISERS)")
+    _install(session, "ulm-emu")
+    session.run("python", "-m", "ulm_emu.exercisers", "--path", str(folder), *session.posargs)
+
+
+@nox.session
 def docs(session: nox.Session) -> None:
     """Build the Sphinx documentation with warnings as errors."""
     session.install("sphinx", *CONSTRAINTS)
