@@ -24,7 +24,7 @@ TEST_DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "ulm-spec": (),
     "ulm-emu": (),
     "ulm-z80": ("ulm-emu",),
-    "ulm-train": (),
+    "ulm-train": ("ulm-cli", "ulm-emu", "ulm-z80"),  # the real ulm command; --fit and program sizes
     "ulm-cli": ("ulm-emu", "ulm-z80"),  # the demo and chat tests build and run programs
 }
 ALL_PACKAGES = ("ulm-spec", "ulm-emu", "ulm-z80", "ulm-train", "ulm-cli")
@@ -35,6 +35,7 @@ nox.options.sessions = [
     "typecheck",
     *(f"tests-{name}" for name in TEST_DEPENDENCIES),
     "conformance",
+    "web",
     "docs",
     "packaging",
 ]
@@ -65,6 +66,20 @@ def _ensure_debian_tools(session: nox.Session) -> None:
         session.warn(f"{' '.join(missing)} not available: the assembler cross-checks will be skipped")
 
 
+def _ensure_browser(session: nox.Session) -> None:
+    """Debian's chromium and chromium-driver run the page of ``ulm web``; install them when we can."""
+    wanted = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver"}
+    missing = [package for package, path in wanted.items() if not os.path.exists(path)]
+    if not missing:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        session.log(f"installing {' '.join(missing)} with apt-get")
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False)
+    if any(not os.path.exists(wanted[package]) for package in missing):
+        session.warn(f"{' '.join(missing)} not available: the browser tests will be skipped")
+
+
 def _make_test_session(package: str) -> None:
     def tests(session: nox.Session) -> None:
         if package in ("ulm-z80", "ulm-emu"):
@@ -90,20 +105,31 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy: strict for ulm-spec, the default strictness for the other packages."""
+    """mypy in each package's folder, with the settings of its pyproject.toml ([tool.mypy]):
+    strict for all but ulm-train."""
     session.install("mypy", *CONSTRAINTS)
     _install(session, *ALL_PACKAGES)
-    session.run("mypy", "--strict", str(PACKAGES / "ulm-spec" / "src"))
-    for name in ALL_PACKAGES[1:]:
-        session.run("mypy", str(PACKAGES / name / "src"))
+    for name in ALL_PACKAGES:
+        session.chdir(PACKAGES / name)
+        session.run("mypy")
+
+
+def _shared_folder(session: nox.Session) -> str | None:
+    """The data folder beside the repository (the anchor models): $ULM_SHARED, or ../shared when
+    it exists; said in the log, so that a run that checks the anchors says where they came from."""
+    shared = os.environ.get("ULM_SHARED") or (str(ROOT.parent / "shared") if (ROOT.parent / "shared").is_dir() else None)
+    session.log(f"shared data (anchor models): {shared or 'none: the anchors are not checked'}")
+    return shared
 
 
 @nox.session
 def conformance(session: nox.Session) -> None:
-    """Spec, trainer, Z80 program, emulator, cpm80 and three assemblers agree to the bit."""
+    """Spec, trainer, Z80 program, emulator, cpm80 and three assemblers agree to the bit (the
+    anchor models from $ULM_SHARED or ../shared, when there)."""
     _ensure_debian_tools(session)
     _install(session, *ALL_PACKAGES, extras="test")
-    session.run("python", str(ROOT / "conformance" / "run.py"), *session.posargs)
+    shared = _shared_folder(session)
+    session.run("python", str(ROOT / "conformance" / "run.py"), *(["--shared", shared] if shared else []), *session.posargs)
 
 
 @nox.session
@@ -128,6 +154,36 @@ def fuzz(session: nox.Session) -> None:
         if time.monotonic() >= deadline:
             session.log(f"fuzz: {seed} rounds in {budget:.0f} s budget, no failure")
             return
+
+
+@nox.session
+def web(session: nox.Session) -> None:
+    """The page of ``ulm web`` in headless Chromium: the conformance queries get the answers and
+    T-states of ``ulm run`` and ``ulm ask``; bad files get messages. The screenshot goes to
+    docs/_build/ulm-web.png; ``ULM_WEB_SCREENSHOT=docs/images/ulm-web.png nox -s web`` refreshes the
+    picture the docs show. Pyodide comes from ULM_PYODIDE or the cache, else from the npm registry
+    (once)."""
+    _ensure_browser(session)
+    _install(session, "ulm-emu", "ulm-z80", "ulm-cli", extras="test", extras_on=("ulm-cli",))
+    session.install("selenium>=4.20")
+    session.run(
+        "python", "-m", "pytest", "-q", "-rs", "-s", "-p", "no:cacheprovider", str(PACKAGES / "ulm-cli" / "browser_tests"), *session.posargs,
+        env={"ULM_WEB_SCREENSHOT": os.environ.get("ULM_WEB_SCREENSHOT") or str(ROOT / "docs" / "_build" / "ulm-web.png")},
+    )
+
+
+@nox.session
+def exercisers(session: nox.Session) -> None:
+    """Third-party Z80 exercisers on ulm-emu: every SingleStepTests case, prelim, ZEXDOC and
+    ZEXALL, with pass counts and times (about a minute on the C core).  The data comes from
+    $ULM_EXERCISERS, else ../shared/exercisers beside the repository; ``nox -s exercisers --
+    zexdoc`` runs one, ``-- --core both`` each on both cores and compares their T-states (the
+    pure-Python core takes about 35 minutes per ZEX program)."""
+    folder = Path(os.environ.get("ULM_EXERCISERS") or ROOT.parent / "shared" / "exercisers")
+    if not folder.is_dir():
+        session.skip(f"no Z80 exercisers at {folder} (set ULM_EXERCISERS)")
+    _install(session, "ulm-emu")
+    session.run("python", "-m", "ulm_emu.exercisers", "--path", str(folder), *session.posargs)
 
 
 @nox.session

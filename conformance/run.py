@@ -1,14 +1,23 @@
 """ulm's conformance run: every implementation agrees with the spec, to the bit.
 
-Usage: python conformance/run.py [--quick] [--seed N]
+Usage: python conformance/run.py [--quick] [--seed N] [--shared DIR]
+
+The original's anchor models are read from DIR/anchors (``--shared``, default ``$ULM_SHARED``);
+without them the anchor models are left out, and the run says so. Nothing else is read from
+outside the repository.
 
 Checks (each prints its number of cases and mismatches; any mismatch makes the exit status 1):
 
 1. reference   spec scalar reference = spec vectorised reference = trainer integer pass
-               (every layer's activations), on random models and inputs.
+               (every layer's activations), on random models and inputs; the trainer's batched
+               greedy decoding = the spec's generation, free and constrained to an answer list.
 2. z80         spec reference = the generated Z80 program running in ulm-emu: every layer's
                activations and the logits read from Z80 memory through the symbol file, then the
                text; random small models, the shipped examples and the anchor models, every layout.
+               Models that list their answers (random lists; the examples with the distinct
+               responses of their training data; the anchors with plausible lists) are also
+               compared step by step on the classes the answer trie allowed and the class chosen,
+               and every answer, to random bytes too, must be a listed one.
 3. cpm80       ulm-emu = cpm80 (Digital Research CP/M 2.2 on kosarev's Z80): same console text.
 4. assemblers  our assembler = pasmo = z80asm on every generated .asm: identical bytes.
 5. golden      the golden vectors file regenerates identically.
@@ -17,6 +26,7 @@ Checks (each prints its number of cases and mismatches; any mismatch makes the e
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -26,12 +36,14 @@ from pathlib import Path
 import numpy as np
 
 import ulm_spec
+from ulm_spec.answers import answers_from_responses
 from ulm_spec.golden import GOLDEN_FILE, render_golden
-from ulm_spec.model import EncoderParams, random_model
-from ulm_spec.reference import forward, forward_scalar
+from ulm_spec.model import EncoderParams, Layer, Model, random_model
+from ulm_spec.reference import forward, forward_scalar, generate
 
 ROOT = Path(__file__).resolve().parent.parent
-ANCHORS = ROOT.parent / "shared" / "anchors"
+#: The original's models (guess.npz, tinychat.npz): set by --shared DIR (DIR/anchors), else None.
+ANCHORS: Path | None = None
 
 
 @dataclass
@@ -55,6 +67,10 @@ def random_query(rng: np.random.Generator) -> bytes:
         return bytes(rng.integers(0, 256, size=int(rng.integers(0, 140))).astype(np.uint8))
     words = [b"is", b"it", b"alive", b"can", b"you", b"sit", b"on", b"chair", b"hello", b"what", b"big", b"?", b"!!"]
     return b" ".join(words[int(i)] for i in rng.integers(0, len(words), size=int(rng.integers(0, 9))))
+
+
+def random_bytes(rng: np.random.Generator) -> bytes:
+    return bytes(rng.integers(0, 256, size=int(rng.integers(1, 140))).astype(np.uint8))
 
 
 def check_reference(quick: bool, seed: int) -> Outcome:
@@ -86,7 +102,53 @@ def check_reference(quick: bool, seed: int) -> Outcome:
                 outcome.mismatch(f"model {m}: scalar != vectorised for {query!r}")
             elif trainer != vec:
                 outcome.mismatch(f"model {m}: trainer != spec for {query!r}")
+    check_decoding(outcome, rng, 20 if quick else 60)
     return outcome
+
+
+def random_answers(rng: np.random.Generator, charset: bytes, max_output: int) -> tuple[bytes, ...]:
+    """A random answer list: words of the charset, some cut to prefixes of others, some one letter
+    long; now and then a single answer."""
+    letters = np.frombuffer(charset, dtype=np.uint8)
+    words = [bytes(rng.choice(letters, size=int(rng.integers(1, max_output + 1)))) for _ in range(int(rng.integers(1, 9)))]
+    if rng.random() < 0.2:
+        return (words[0],)
+    words += [w[: int(rng.integers(1, len(w) + 1))] for w in words if rng.random() < 0.5]
+    words += [bytes([int(b)]) for b in rng.choice(letters, size=int(rng.integers(0, 3)))]
+    return tuple(dict.fromkeys(words))
+
+
+def listed_random_model(rng: np.random.Generator, hidden_max: int, max_output_max: int) -> Model:
+    """A random model with a random answer list; one in four has all logits tied."""
+    hidden = tuple(int(n) for n in rng.integers(1, hidden_max, size=int(rng.integers(0, 3))))
+    charset = bytes(rng.choice(np.frombuffer(ulm_spec.OUTPUT_ALPHABET, dtype=np.uint8), size=int(rng.integers(1, 16)), replace=False))
+    encoder = EncoderParams(max_output=int(rng.integers(1, max_output_max + 1)))
+    model = random_model(rng, hidden=hidden, charset=charset, encoder=encoder, zero_fraction=float(rng.choice([0.0, 0.5, 0.9])),
+                         bias_range=int(rng.choice([3, 200, 32767])), shift=int(rng.integers(0, 4)))
+    if rng.random() < 0.25:
+        last = model.layers[-1]
+        tied = Layer(np.zeros_like(last.weight), np.full_like(last.bias, -5), last.shift, False)
+        model = Model((*model.layers[:-1], tied), model.charset, model.encoder)
+    listed = Model(model.layers, model.charset, model.encoder, {}, random_answers(rng, charset, encoder.max_output))
+    listed.validate()
+    return listed
+
+
+def check_decoding(outcome: Outcome, rng: np.random.Generator, n_models: int) -> None:
+    """The trainer's batched greedy decoding against the spec's generate, with and without the list."""
+    from ulm_train.model import greedy_decode
+
+    for m in range(n_models):
+        model = listed_random_model(rng, 40, 8)
+        queries = [random_query(rng) for _ in range(25)]
+        for free in (False, True):
+            ours = greedy_decode(model, queries, free=free)
+            outcome.cases += len(queries)
+            for query, got in zip(queries, ours, strict=True):
+                if got != generate(model, query, free=free).text:
+                    outcome.mismatch(f"listed model {m}: trainer decoding != spec for {query!r} (free={free})")
+                elif not free and got not in model.answers:
+                    outcome.mismatch(f"listed model {m}: {got!r} is not a listed answer")
 
 
 def check_golden(quick: bool, seed: int) -> Outcome:
@@ -99,6 +161,8 @@ def check_golden(quick: bool, seed: int) -> Outcome:
 
 
 LAYOUTS = ("packed", "fast", "auto")
+#: Random models with answer lists are checked under every kernel.
+LISTED_LAYOUTS = ("packed", "cols", "lists", "hybrid", "auto")
 
 #: Queries of our own for the example and anchor models (plus random ones from random_query).
 QUERIES = [
@@ -121,14 +185,40 @@ def _z80_models(rng: np.random.Generator, quick: bool) -> list[tuple[str, ulm_sp
             shift=int(rng.integers(0, 4)),
         )
         models.append((f"random-{i}", model, 10, 10))
+    for i in range(4 if quick else 8):
+        models.append((f"listed-random-{i}", listed_random_model(rng, 33, 6), 8, 8))
     examples = ROOT / "packages" / "ulm-cli" / "src" / "ulm_cli" / "examples"
     for name in ("guess", "chat"):
-        models.append((f"example-{name}", ulm_spec.load(examples / f"{name}.ulm"), 20 if quick else 40, 6 if quick else 12))
+        example = ulm_spec.load(examples / f"{name}.ulm")
+        models.append((f"example-{name}", example, 20 if quick else 40, 6 if quick else 12))
+        listed = Model(example.layers, example.charset, example.encoder, example.metadata, example_answers(name))
+        models.append((f"listed-example-{name}", listed, 10 if quick else 20, 4 if quick else 6))
     for name in ("guess", "tinychat"):
-        path = ANCHORS / f"{name}.npz"
-        if path.exists():
-            models.append((f"anchor-{name}", ulm_spec.import_npz(path), 15 if quick else 40, 2 if quick else 5))
+        path = ANCHORS / f"{name}.npz" if ANCHORS is not None else None
+        if path is not None and path.exists():
+            anchor = ulm_spec.import_npz(path)
+            models.append((f"anchor-{name}", anchor, 15 if quick else 40, 2 if quick else 5))
+            listed = Model(anchor.layers, anchor.charset, anchor.encoder, anchor.metadata, ANCHOR_ANSWERS[name])
+            models.append((f"listed-anchor-{name}", listed, 6 if quick else 10, 1 if quick else 2))
     return models
+
+
+#: Plausible answer lists for the anchors: the most frequent answers the models give freely to the
+#: example data's queries, with answers that are prefixes of others.
+ANCHOR_ANSWERS = {
+    "guess": (b"YES", b"NO", b"MAYBE", b"WIN"),
+    "tinychat": (
+        b"OK", b"OK SO", b"YES", b"YES?", b"NO", b"NOTHING", b"IS IT?", b"WHAT?", b"MAYBE", b"WHO", b"WHO?",
+        b"WHY", b"WHY?", b"HI", b"YOU", b"BOT", b"BYE", b"HOW?", b"R U?", b"IDK", b"AM I?", b"DO U?", b"YAY",
+    ),
+}  # fmt: skip
+
+
+def example_answers(name: str) -> tuple[bytes, ...]:
+    """A shipped example's answer list: the distinct responses of its training data."""
+    data = ROOT / "packages" / "ulm-train" / "src" / "ulm_train" / "examples" / "data" / f"{name}-train.txt"
+    lines = data.read_text(encoding="ascii").splitlines()
+    return answers_from_responses([line.partition("|")[2].encode() for line in lines if line and not line.startswith("#")])
 
 
 @dataclass
@@ -147,6 +237,7 @@ _Z80_RUNS: list[Z80Run] = []
 
 
 def check_z80(quick: bool, seed: int) -> Outcome:
+    from ulm_spec.program import needs_one_shot
     from ulm_z80.build import build_program
     from ulm_z80.linker import TPABudgetError
     from ulm_z80.verify import check_build, run_queries
@@ -156,7 +247,7 @@ def check_z80(quick: bool, seed: int) -> Outcome:
     for name, model, n_queries, n_packed in _z80_models(rng, quick):
         built_kernels: dict[tuple[str, ...], str] = {}
         started = time.perf_counter()
-        for layout in LAYOUTS:
+        for layout in LISTED_LAYOUTS if name.startswith("listed-random") else LAYOUTS:
             try:
                 build = build_program(model, layout)
             except TPABudgetError:
@@ -164,7 +255,9 @@ def check_z80(quick: bool, seed: int) -> Outcome:
                 continue
             count = n_packed if layout == "packed" else n_queries
             fixed = [q.encode() for q in QUERIES]
-            queries = (fixed + [random_query(rng) for _ in range(count)])[:count] if name.startswith(("example", "anchor")) else [random_query(rng) for _ in range(count)]
+            queries = (fixed + [random_query(rng) for _ in range(count)])[:count] if name.removeprefix("listed-").startswith(("example", "anchor")) else [random_query(rng) for _ in range(count)]
+            if model.answers:  # random bytes too: whatever the input, the answer is a listed one
+                queries = queries[: count - count // 4] + [random_bytes(rng) for _ in range(count // 4)]
             if build.kernels in built_kernels:
                 # auto chose the same kernels as an explicit layout: the same program, already checked.
                 outcome.notes_info.append(f"{name}: {layout} = {built_kernels[build.kernels]} ({build.layout_name})")
@@ -174,9 +267,11 @@ def check_z80(quick: bool, seed: int) -> Outcome:
             outcome.cases += len(queries)
             for mismatch in mismatches:
                 outcome.mismatch(f"{name} [{layout}]: {mismatch}"[:300])
-            if name.startswith(("example", "anchor")) or name == "random-0":
-                _, _, console = run_queries(build, queries[:6])
-                _Z80_RUNS.append(Z80Run(name, layout, build.binary, build.source, queries[:6], console))
+            if name.removeprefix("listed-").startswith(("example", "anchor", "random-0")):
+                # one chat session for cpm80: without the queries that chat mode cannot send ('!...')
+                chat = [q for q in queries if not needs_one_shot(q)][:6]
+                _, _, console = run_queries(build, chat)
+                _Z80_RUNS.append(Z80Run(name, layout, build.binary, build.source, chat, console))
         print(
             f"    {name}: {' -> '.join(map(str, model.layer_sizes))}, layouts {sorted(set(built_kernels.values()))} "
             f"({time.perf_counter() - started:.1f} s)",
@@ -189,7 +284,7 @@ def check_cpm80(quick: bool, seed: int) -> Outcome:
     sys.path.insert(0, str(ROOT / "packages" / "ulm-z80" / "tests"))
     from cpm80_runner import run_cpm80
 
-    from ulm_z80.verify import chat_lines
+    from ulm_spec.program import chat_lines
 
     outcome = Outcome("cpm80")
     if not _Z80_RUNS:
@@ -248,7 +343,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer cases (for a fast local check)")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the random models and queries")
     parser.add_argument("--only", action="append", choices=sorted(CHECKS), help="run only these checks")
+    parser.add_argument("--shared", type=Path, default=os.environ.get("ULM_SHARED") or None,
+                        help="folder whose anchors/ holds the original's models (default $ULM_SHARED)")
     args = parser.parse_args()
+    global ANCHORS
+    ANCHORS = args.shared / "anchors" if args.shared else None
+    if ANCHORS is None or not (ANCHORS / "guess.npz").is_file():
+        print(f"  anchors: not checked: no {ANCHORS or 'anchors folder'} (give --shared DIR or set ULM_SHARED)", flush=True)
     outcomes = []
     for name, check in CHECKS.items():
         if args.only and name not in args.only:

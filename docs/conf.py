@@ -18,6 +18,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
     "ulm_cli_help",
+    "ulm_train_options",
 ]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"

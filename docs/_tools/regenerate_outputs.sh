@@ -6,7 +6,7 @@
 set -u
 ROOT=$(pwd)
 EX=$ROOT/packages/ulm-cli/src/ulm_cli/examples
-ANCHOR=$ROOT/../shared/anchors/guess.npz
+ANCHOR=${ULM_SHARED:-$ROOT/../shared}/anchors/guess.npz
 WORK=$(mktemp -d)
 cd "$WORK" || exit 1
 # The tutorial's data files, taken from the page itself.
@@ -30,9 +30,18 @@ if [ -f "$ANCHOR" ]; then
   ulm build guess.ulm -o GUESS.COM
   for size in 48K 45K 44K; do ulm run --memory $size GUESS.COM IS IT ALIVE; done
   ulm build guess.ulm -o X.COM --tpa 32K
+  printf 'YES\nNO\nMAYBE\nWIN\n' > answers.txt
+  ulm import-npz "$ANCHOR" -o guess-listed.ulm --answers answers.txt
+  ulm inspect guess-listed.ulm | grep answers
+  ulm build guess-listed.ulm -o GL.COM --asm GL.asm --map
+  grep -A 14 '^ANSWER_TRIE:' GL.asm
+  ulm build guess-listed.ulm -o X.COM --layout packed --tpa 39400
 fi
 ulm data stats pets.txt
-ulm train pets.txt -o pets.ulm --hidden 32,16 --epochs 60 --batch-size 16 | tail -1
+ulm train pets.txt -o pets.ulm --hidden 32,16 | (head -3; tail -4)
+ulm train pets.txt -o pets-big.ulm --fit --quiet
+ulm train pets.txt -o pets-fast.ulm --fit --fit-layout fast --quiet | tail -1
+for q in "is it a dgo" "does it brak" "is it a kitten" "can it swim" "hey"; do ulm ask pets.ulm $q; done
 ulm eval pets.ulm pets-heldout.txt | head -12
 ulm inspect pets.ulm
 ulm build pets.ulm -o PETS.COM --map

@@ -1,4 +1,4 @@
-"""Speed of ulm-emu's Z80 next to z80-python and kosarev's z80 (C++), in one run.
+"""Speed of ulm-emu's Z80 cores next to z80-python and kosarev's z80 (C++), in one run.
 
     python packages/ulm-emu/benchmarks/bench_cpu.py [--tstates N] [--repeat R] [--com FILE]
 
@@ -11,11 +11,12 @@ machine (to its warm boot or N T-states), timed the same way; the other cores
 have no CP/M, so that row has no ratio.
 
 Each core runs each program from the same start for N T-states (to the first
-instruction boundary at or beyond N).  Printed: MHz-equivalent (emulated
-T-states per wall second / 1e6), instructions per second, and ulm-emu's ratio to
-z80-python.  The final states of ulm-emu and z80-python are compared, so a
-number is only printed for a run that computed the right thing.  Best of R
-repeats.  This is a benchmark, not a test: it asserts nothing about speed.
+instruction boundary at or beyond N): ulm-emu's pure-Python core, its optional C core
+(when a C compiler is there; see ulm_emu.cpu.ccore), z80-python and kosarev's z80.
+Printed: MHz-equivalent (emulated T-states per wall second / 1e6), instructions per
+second, and the ratio to z80-python.  The final states of both ulm-emu cores and
+z80-python are compared, so a number is only printed for a run that computed the right
+thing.  Best of R repeats.  This is a benchmark, not a test: it asserts nothing about speed.
 """
 
 from __future__ import annotations
@@ -45,10 +46,10 @@ def assemble(source: Path) -> bytes:
         return out.read_bytes()
 
 
-def bench_ulm(code: bytes, tstates: int) -> tuple[float, int, int, bytes]:
+def bench_ulm(code: bytes, tstates: int, core: str) -> tuple[float, int, int, bytes]:
     memory = bytearray(0x10000)
     memory[LOAD : LOAD + len(code)] = code
-    cpu = Z80(memory)
+    cpu = Z80(memory, core=core)
     cpu.pc = LOAD
     cpu.sp = 0xF000
     start = time.perf_counter()
@@ -101,32 +102,42 @@ def main() -> int:
     parser.add_argument("--input", default="", help="console input for --com (\\r = Return)")
     args = parser.parse_args()
 
+    from ulm_emu.cpu import ccore
+
+    c_core = ccore.availability() == "available"
     print(f"Z80 cores, {args.tstates:,} T-states per run, best of {args.repeat}")
-    header = f"{'program':8} {'core':12} {'MHz-equiv':>10} {'instr/s':>12} {'x z80-python':>13}"
+    if not c_core:
+        print(f"(ulm-emu's C core is not measured: {ccore.availability()})")
+    header = f"{'program':8} {'core':14} {'MHz-equiv':>10} {'instr/s':>12} {'x z80-python':>13}"
     print(header)
     print("-" * len(header))
     for name, source in PROGRAMS.items():
         code = assemble(HERE / source)
         # Interleave the cores' repeats, so a busy machine slows them alike.
-        ours_runs, theirs_runs, native_runs = [], [], []
+        runs: dict[str, list[tuple[float, int, int, bytes]]] = {"python": [], "c": [], "z80-python": []}
+        native_runs = []
         for _ in range(args.repeat):
-            ours_runs.append(bench_ulm(code, args.tstates))
-            theirs_runs.append(bench_z80python(code, args.tstates))
+            runs["python"].append(bench_ulm(code, args.tstates, "python"))
+            if c_core:
+                runs["c"].append(bench_ulm(code, args.tstates, "c"))
+            runs["z80-python"].append(bench_z80python(code, args.tstates))
             native_runs.append(bench_kosarev(code, args.tstates))
-        ours = min(ours_runs, key=lambda r: r[0])
-        theirs = min(theirs_runs, key=lambda r: r[0])
+        best = {core: min(found, key=lambda r: r[0]) for core, found in runs.items() if found}
         native = min(native_runs)
-        if ours[1:] != theirs[1:]:
+        reference = best["z80-python"]
+        if any(result[1:] != reference[1:] for result in best.values()):
             print(f"{name}: ulm-emu and z80-python end in different states; no numbers")
             return 1
-        reference_mhz = theirs[1] / theirs[0] / 1e6
+        reference_mhz = reference[1] / reference[0] / 1e6
         rows = [
-            ("ulm-emu", ours[1] / ours[0] / 1e6, f"{ours[2] / ours[0]:12,.0f}"),
-            ("z80-python", reference_mhz, f"{theirs[2] / theirs[0]:12,.0f}"),
-            ("kosarev-z80", native[1] / native[0] / 1e6, f"{'n/a':>12}"),
-        ]
+            (label, result[1] / result[0] / 1e6, f"{result[2] / result[0]:12,.0f}")
+            for label, result in (("ulm-emu C", best.get("c")), ("ulm-emu Python", best["python"]),
+                                  ("z80-python", reference))
+            if result is not None
+        ]  # fmt: skip
+        rows.append(("kosarev-z80", native[1] / native[0] / 1e6, f"{'n/a':>12}"))
         for core, mhz, ips in rows:
-            print(f"{name:8} {core:12} {mhz:10.3f} {ips} {mhz / reference_mhz:12.2f}x")
+            print(f"{name:8} {core:14} {mhz:10.3f} {ips} {mhz / reference_mhz:12.2f}x")
     if args.com is not None:
         return bench_com(args.com, args.input, args.tstates, args.repeat)
     return 0
@@ -148,7 +159,7 @@ def bench_com(path: Path, console_input: str, tstates: int, repeat: int) -> int:
     elapsed, result = best
     mhz = result.tstates / elapsed / 1e6
     ips = f"{result.instructions / elapsed:12,.0f}"
-    label = f"{path.name[:8]:8} {'ulm-emu cpm':12}"
+    label = f"{path.name[:8]:8} {'ulm-emu cpm':14}"
     print(f"{label} {mhz:10.3f} {ips} {'':>13}  ({result.exit_reason})")
     return 0
 

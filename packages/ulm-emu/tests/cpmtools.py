@@ -142,6 +142,24 @@ def CPM80_FORMAT(cpm80: object) -> object:  # noqa: N802 - reads as a constant
     )
 
 
+def _machine_class(cpm80: object) -> type:
+    """cpm80's machine with the character devices of a system that has none attached: the
+    reader returns 1Ah (end of file, as DR's BIOS guide asks of a reader with nothing there),
+    list and punch output go nowhere.  (cpm80 leaves these BIOS entries unimplemented.)"""
+
+    class NoDevicesMachine(cpm80.Z80CPMMachine):  # type: ignore[attr-defined, misc, name-defined]
+        def on_reader(self) -> None:
+            self.a = 0x1A
+
+        def on_list(self) -> None:
+            pass
+
+        def on_punch(self) -> None:
+            pass
+
+    return NoDevicesMachine
+
+
 def run_cpm80(
     program: bytes,
     directory: Path,
@@ -158,7 +176,7 @@ def run_cpm80(
         (directory / name).write_bytes(data)
     command = ("PROG " + " ".join(args)).rstrip().upper().encode("ascii")
     display = cpm80.StringDisplay()
-    machine = cpm80.Z80CPMMachine(
+    machine = _machine_class(cpm80)(
         drives=[cpm80.HostDrive(directory, format=CPM80_FORMAT(cpm80))],
         console_reader=_Keys(command + b"\r" + console_input),
         console_writer=display,
@@ -179,8 +197,14 @@ def differential(
     args: Sequence[str] = (),
     console_input: bytes = b"",
     files: Mapping[str, bytes] | None = None,
+    piped: bool = False,
 ) -> tuple[bytes, bytes]:
-    """(our output, real CP/M's output) for the same program, arguments, input and files."""
+    """(our output, real CP/M's output) for the same program, arguments, input and files.
+
+    cpm80's keyboard never reports a key waiting, and ours neither, unless ``piped``: then our
+    console has the input waiting as piped input does, and the machine's typing rule
+    (ulm_emu.console.TypedInput) must still give the program the same keys at the same points.
+    """
     ours_dir = tmp_path / "ours"
     ours_dir.mkdir()
     for name, data in (files or {}).items():
@@ -190,12 +214,11 @@ def differential(
         program,
         ours_dir,
         args=args,
-        console=NeverReadyConsole(console_input),
+        console=ScriptedConsole(console_input) if piped else NeverReadyConsole(console_input),
     )
     theirs = run_cpm80(program, tmp_path / "cpm80", args=args, console_input=console_input,
                        files=files)
     return ours, theirs
-
 
 
 # --- random file-operation programs, for differential fuzzing ---------------------------------

@@ -8,7 +8,9 @@ plus the instruction bytes placed at PC.  ``run_ulm``, ``run_z80python`` and
 
 Oracles:
 * z80-python 0.4.0 (``z80_python.Z80CPU``): models everything ulm-emu does,
-  including Q and MEMPTR.  It is the reference for the bulk of the cases.
+  including Q and MEMPTR.  It is the reference for the bulk of the cases, with one
+  convention changed (``Z80PythonPrefixKeepsQ``): a DD/FD prefix leaves the Q latch
+  alone, as the SingleStepTests vectors have it, where z80-python clears it.
 * kosarev's ``z80`` (``z80.Z80Machine``, C++): used as a second opinion.  It does
   not model Q, so SCF/CCF X/Y after a non-flag instruction differ (see
   ``KOSAREV_KNOWN_DIFFERENCES`` and test_cpu_oracles.py for the rules we follow).
@@ -103,55 +105,94 @@ def is_stray_prefix(memory: bytes | bytearray, pc: int) -> bool:
     return memory[pc] in PREFIXES and memory[(pc + 1) & 0xFFFF] in (0xDD, 0xED, 0xFD)
 
 
-_ulm_cpu: list[Z80] = []
+_ulm_cpus: dict[str, Z80] = {}
 
 
-def run_ulm_until(state: MachineState, tstates: int) -> Outcome:
+def run_ulm_until(state: MachineState, tstates: int, core: str = "python") -> Outcome:
     """Like run_ulm, but through ``Z80.run`` (the fast loop) up to ``tstates``.
 
     HALT ends ``run``; the idle cycles after it are taken with ``step`` as z80-python
     takes them.
     """
-    run_ulm(state, 0)
-    cpu = _ulm_cpu[0]
-    writes: list[tuple[int, int]] = []
-    cpu.port_out = lambda port, value: writes.append((port, value))
+    cpu = load_ulm(state, core)
     cpu.run(tstates)
     while cpu.halted and cpu.tstates < tstates:
         cpu.step()
-    return Outcome(_ulm_registers(cpu), bytes(cpu.memory), cpu.tstates, writes)
+    return Outcome(_ulm_registers(cpu), bytes(cpu.memory), cpu.tstates, cpu.port_out.writes)
 
 
-def run_ulm(state: MachineState, instructions: int = 1) -> Outcome:
-    """Run ``instructions`` instructions; a run of stray DD/FD prefixes belongs to the
-    instruction after it (as z80-python counts them).  One Z80 object is reused."""
-    if not _ulm_cpu:
-        _ulm_cpu.append(Z80())
-    cpu = _ulm_cpu[0]
-    memory = cpu.memory
-    memory[:] = state.memory
+def load_ulm(state: MachineState, core: str = "python") -> Z80:
+    """ulm-emu's Z80 (one object per core, reused) set to ``state``, port reads from its
+    table; port writes are collected in the list ``cpu.port_out.writes``."""
+    if core not in _ulm_cpus:
+        _ulm_cpus[core] = Z80(core=core)
+    cpu = _ulm_cpus[core]
+    cpu.memory[:] = state.memory
     cpu.tstates = cpu.instructions = 0
-    cpu._ei_at = cpu._ldair_at = -2  # no EI / LD A,I just before this state
+    cpu.last_was_ei = cpu.last_was_ld_a_ir = False
     for name in REGISTER_NAMES:
         setattr(cpu, name, state.registers[name])
     cpu.q = state.q_written
-    writes: list[tuple[int, int]] = []
     cpu.port_in = state.port_in
-    cpu.port_out = lambda port, value: writes.append((port, value))
+    cpu.port_out = _PortWrites()
+    return cpu
+
+
+class _PortWrites:
+    def __init__(self) -> None:
+        self.writes: list[tuple[int, int]] = []
+
+    def __call__(self, port: int, value: int) -> None:
+        self.writes.append((port, value))
+
+
+def run_ulm(state: MachineState, instructions: int = 1, core: str = "python") -> Outcome:
+    """Run ``instructions`` instructions; a run of stray DD/FD prefixes belongs to the
+    instruction after it (as z80-python counts them).  The Python core goes by ``step``; the
+    C core, which only ``run`` uses, by ``run`` to one T-state later: one instruction."""
+    cpu = load_ulm(state, core)
+    memory = cpu.memory
+
+    def advance() -> None:
+        if core == "python" or cpu.halted:
+            cpu.step()  # a halted CPU idles 4 T-states a step, as z80-python does
+        else:
+            cpu.run(cpu.tstates + 1)
+
     for _ in range(instructions):
         strays = 0
         while is_stray_prefix(memory, cpu.pc) and strays < 64 and not cpu.halted:
-            cpu.step()
+            advance()
             strays += 1
-        cpu.step()
-    return Outcome(_ulm_registers(cpu), bytes(memory), cpu.tstates, writes)
+        advance()
+    return Outcome(_ulm_registers(cpu), bytes(memory), cpu.tstates, cpu.port_out.writes)
 
 
 # ---------------------------------------------------------------------- z80-python
+class Z80PythonPrefixKeepsQ(z80_python.Z80CPU):
+    """z80-python, except that SCF/CCF after DD/FD prefixes see the Q the instruction before
+    the prefixes left (SingleStepTests v1 ``dd 37``, ``fd 3f`` ...).  z80-python clears Q at
+    the prefix (its ``_execute_index``); we restore it for SCF/CCF, the only readers of Q."""
+
+    _q_before_prefix: int | None = None
+
+    def _execute_index(self, prefix: int) -> int:
+        self._q_before_prefix = self.q
+        try:
+            return int(super()._execute_index(prefix))
+        finally:
+            self._q_before_prefix = None
+
+    def _op_scf_ccf(self, opcode: int) -> int:
+        if self._q_before_prefix is not None:
+            self.q = self._q_before_prefix
+        return int(super()._op_scf_ccf(opcode))
+
+
 def run_z80python(state: MachineState, instructions: int = 1) -> Outcome:
     memory = bytearray(state.memory)
     writes: list[tuple[int, int]] = []
-    cpu = z80_python.Z80CPU(
+    cpu = Z80PythonPrefixKeepsQ(
         memory.__getitem__,
         memory.__setitem__,
         read_port=state.port_in,
@@ -244,8 +285,7 @@ def differences(ours: Outcome, theirs: Outcome, skip: frozenset[str] = frozenset
 # ---------------------------------------------------------------------- interrupts
 def interrupt_ulm(state: MachineState, kind: str, data: int = 0xFF) -> tuple[bool, Outcome]:
     """Raise an interrupt ("int" with bus byte ``data``, or "nmi") on the state; no instruction."""
-    run_ulm(state, 0)
-    cpu = _ulm_cpu[0]
+    cpu = load_ulm(state)
     if kind == "nmi":
         cpu.nmi()
         accepted = True
@@ -257,7 +297,7 @@ def interrupt_ulm(state: MachineState, kind: str, data: int = 0xFF) -> tuple[boo
 def interrupt_z80python(state: MachineState, kind: str, data: int = 0xFF) -> Outcome:
     """The same on z80-python: the request is serviced by its next step()."""
     memory = bytearray(state.memory)
-    cpu = z80_python.Z80CPU(memory.__getitem__, memory.__setitem__)
+    cpu = Z80PythonPrefixKeepsQ(memory.__getitem__, memory.__setitem__)
     r = state.registers
     cpu.restore_state(
         z80_python.CPUState(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,10 +18,13 @@ from ulm_spec.plugins import Command
 HELLO = bytes.fromhex("11 09 01 0E 09 CD 05 00 C9") + b"Hi!$"
 
 
-def ulm_emu(*args: str, stdin: bytes = b"", cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+def ulm_emu(
+    *args: str, stdin: bytes = b"", cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "ulm_emu", *args],
         input=stdin, capture_output=True, cwd=cwd, timeout=120, check=False,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -48,6 +52,17 @@ def test_stats(hello: Path) -> None:
     line = one_line(done.stderr)
     assert done.returncode == 0
     assert "8 instructions, 84 T-states" in line and "MHz" in line
+
+
+def test_core_option(hello: Path, tmp_path: Path) -> None:
+    done = ulm_emu("--stats", "--core", "python", str(hello))
+    assert done.returncode == 0 and one_line(done.stderr).endswith("(python core)")
+    no_compiler = {"CC": str(tmp_path / "no-cc"), "ULM_EMU_CACHE": str(tmp_path / "cache")}
+    done = ulm_emu("--core", "c", str(hello), env=no_compiler)
+    assert done.returncode == 1
+    assert one_line(done.stderr) == "ulm-emu: error: the C core is unavailable: no C compiler found (" + str(tmp_path / "no-cc") + ")"
+    done = ulm_emu("--stats", str(hello), env=no_compiler)  # auto: Python, quietly
+    assert done.returncode == 0 and one_line(done.stderr).endswith("(python core)")
 
 
 def test_piped_input_lines_become_return_keys(tmp_path: Path) -> None:
@@ -79,7 +94,8 @@ BUF:    DB 20
     [
         (bytes([0x18, 0xFE]), 3, "stopped after"),  # JR $
         (bytes([0xF3, 0x76]), 4, "HALT at PC=0101h with interrupts disabled"),
-        (bytes([0x0E, 0x63, 0xCD, 0x05, 0x00]), 5, "BDOS function 99 is not implemented"),
+        # LD HL,(1) ; LD DE,24 ; ADD HL,DE ; CALL JPHL ... JPHL: JP (HL) -- the BIOS SELDSK entry
+        (bytes.fromhex("2A0100 111800 19 CD0B01 C9 E9"), 5, "BIOS function SELDSK (9) is not implemented"),
         (bytes(0xE400 - 0x100 + 1), 6, "TPA"),
     ],
     ids=["runaway", "halt", "unimplemented", "too-large"],

@@ -156,6 +156,41 @@ def test_console_output_and_system_functions(tmp_path: Path) -> None:
     assert ours == real
 
 
+UNKNOWN_FUNCTIONS = (3, 38, 39, 41, 44, 45, 46, 47, 48, 49, 50, 98, 99, 100, 101, 102, 105, 108, 152, 255)
+#: Each function with HL = 1234h and B = 55h on entry; print A, B, H, L after the call.
+CALL_AND_PRINT = """
+        LD HL,1234H
+        LD B,55H
+        LD DE,FCB
+        LD C,{function}
+        CALL BDOS
+        PUSH HL
+        PUSH BC
+        CALL PRA
+        POP BC
+        LD A,B
+        CALL PRA
+        POP HL
+        PUSH HL
+        LD A,H
+        CALL PRA
+        POP HL
+        LD A,L
+        CALL PRA
+        CALL CRLF
+"""
+
+
+def test_reader_and_functions_cp_m_2_2_lacks(tmp_path: Path) -> None:
+    """Function 3 returns the reader's end of file (1Ah); numbers the BDOS does not have
+    (38, 39, CP/M 3's 41 and up) return HL = A = B = 0, as programs probing for CP/M 3 see."""
+    body = "".join(CALL_AND_PRINT.format(function=function) for function in UNKNOWN_FUNCTIONS)
+    program = assemble("MAIN:" + body + " RET\nFCB: DB 0,'TEST    DAT',0,0,0,0\n DS 24\n", tmp_path / "asm")
+    ours, real = differential(program, tmp_path)
+    assert ours == real
+    assert ours.startswith(b"1A 00 00 1A \r\n00 00 00 00 ")
+
+
 FILES = """
 ; make TEST.DAT, write 3 records, close; open, read to EOF; sizes; random access;
 ; search; rename; delete.

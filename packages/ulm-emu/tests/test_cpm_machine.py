@@ -82,16 +82,14 @@ def test_tstate_limit_stops_a_runaway_program(tmp_path: Path) -> None:
     assert "100000" in result.message
 
 
-@pytest.mark.parametrize(("function", "name"), [(3, "reader input"), (99, None), (41, None)])
-def test_unimplemented_bdos_function(tmp_path: Path, function: int, name: str | None) -> None:
-    program = assemble(f"MAIN: LD C,{function}\n CALL BDOS\n RET\n", tmp_path / "a")
-    _, result = run_ours(program, tmp_path)
-    assert result.exit_reason == errors.UNIMPLEMENTED and result.exit_status == 5
-    assert f"BDOS function {function}" in result.message
-    call_address = 0x100 + program.rindex(bytes([0xCD, 0x05, 0x00]))
-    assert f"PC={call_address:04X}h" in result.message
-    if name:
-        assert name in result.message
+def test_functions_cp_m_2_2_lacks_return_zero(tmp_path: Path) -> None:
+    """CP/M 3 functions (41 and up) and the unused 38/39: HL = A = B = 0, the run goes on."""
+    machine = CPMMachine(directory=tmp_path)
+    machine.load(assemble("MAIN: LD C,45\n CALL BDOS\n LD C,45\n CALL BDOS\n LD C,99\n CALL BDOS\n RET\n", tmp_path / "a"))
+    result = machine.run(1_000_000)
+    machine.close()
+    assert result.exit_reason == errors.WARM_BOOT
+    assert machine.bdos.unknown_calls == {45: 2, 99: 1}
 
 
 BIOS = """
@@ -126,7 +124,8 @@ CONOUT: JP 0
 
 def test_direct_bios_console_calls(tmp_path: Path) -> None:
     output, result = run_ours(assemble(BIOS, tmp_path / "a"), tmp_path, console_input=b"k")
-    assert output == b"FF k!00 "
+    # Scripted input is typed when the program waits: CONST says 00 until CONIN asks for it.
+    assert output == b"00 k!00 "
     assert result.exit_reason == errors.UNIMPLEMENTED and "SELDSK" in result.message
 
 
@@ -144,12 +143,13 @@ MAIN:   LD C,11
         CALL SYS
         LD C,1
         CALL SYS
+        RET
 """
     output, result = run_ours(assemble(source, tmp_path / "a"), tmp_path, console_input=b"ab")
-    # status 01 keeps "a" for function 1; function 6 reads "b" raw; then nothing waits (00);
-    # function 1 gets the kept "a" (echoed); then input has ended while waiting.
-    assert output == b"01 62 00 a61 "
-    assert result.exit_reason == errors.END_OF_INPUT and result.exit_status == 0
+    # Nothing is typed before the program waits: status 00, function 6 00 twice; function 1
+    # waits, so "ab" is typed: "a" (echoed), then "b".  (ulm_emu.console.TypedInput)
+    assert output == b"00 00 00 a61 b62 "
+    assert result.exit_reason == errors.WARM_BOOT
 
 
 def test_probes_see_the_machine(tmp_path: Path) -> None:

@@ -258,11 +258,12 @@ def test_set_file_attributes_read_only(tmp_path: Path) -> None:
     read_only = fcb(b"F       " + bytes([ord("T") | 0x80]) + b"XT")
     writable = fcb(b"F       TXT")
     clear = fcb(b"F       TXT", drive=1)  # its own FCB: open copies t1' into the one it opens
-    calls = [(30, read_only), (OPEN, writable), (30, clear), (WRITE, writable), (30, read_only),
-             (OPEN, read_only), (WRITE, read_only)]
+    calls = [(30, read_only), (OPEN, writable), (30, clear), (OPEN, writable), (WRITE, writable),
+             (30, read_only), (OPEN, read_only), (WRITE, read_only)]
     output, result = run_ours(program(calls, tmp_path), mount)
-    # set R/O, open, clear R/O, write ok, set R/O again, open, write: File R/O
-    assert output == b"00 00 00 00 00 00 \r\nBdos Err On A: File R/O"
+    # set R/O, open (t1' copied into the FCB), clear R/O, open again (t1' clear), write ok,
+    # set R/O again, open, write: File R/O (the BDOS checks t1' in the FCB; see test_cpm_fcb.py)
+    assert output == b"00 00 00 00 00 00 00 \r\nBdos Err On A: File R/O"
     assert result.exit_reason == errors.BDOS_ERROR
     assert not (mount / "F.TXT").stat().st_mode & 0o222
 

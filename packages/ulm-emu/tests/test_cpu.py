@@ -1,6 +1,7 @@
 """The Z80 API the CP/M machine relies on, and behaviour the oracle sweep cannot see.
 
-Timings are checked against hand-computed sums from the Zilog manual (UM0080).
+Timings are checked against hand-computed sums from the Zilog manual (UM0080).  The tests
+that go through ``run`` run on each core (the ``core`` fixture); ``step`` is always Python.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import pytest
 from ulm_emu.cpu import Z80
 
 
-def machine(code: bytes, at: int = 0x0100) -> Z80:
+def machine(code: bytes, at: int = 0x0100, core: str = "python") -> Z80:
     memory = bytearray(0x10000)
     memory[at : at + len(code)] = code
-    cpu = Z80(memory)
+    cpu = Z80(memory, core=core)
     cpu.pc = at
     cpu.sp = 0xF000
     return cpu
@@ -35,9 +36,9 @@ def test_defaults_and_registers() -> None:
         Z80(bytearray(100))
 
 
-def test_dot_product_loop_timing() -> None:
+def test_dot_product_loop_timing(core: str) -> None:
     """LD B,0 / loop: ADD HL,DE / DJNZ loop / HALT: 7 + 256*11 + 255*13 + 8 + 4."""
-    cpu = machine(bytes([0x06, 0x00, 0x19, 0x10, 0xFD, 0x76]))
+    cpu = machine(bytes([0x06, 0x00, 0x19, 0x10, 0xFD, 0x76]), core=core)
     cpu.de, cpu.hl = 3, 0
     cpu.run(10**9)
     assert cpu.hl == 768
@@ -65,8 +66,8 @@ def test_conditional_timing(code: bytes, flags: int, taken: int, not_taken: int)
     assert cpu.step() == not_taken
 
 
-def test_ldir_repeats_with_21_t_states_and_ends_with_16() -> None:
-    cpu = machine(bytes([0xED, 0xB0, 0x76]))
+def test_ldir_repeats_with_21_t_states_and_ends_with_16(core: str) -> None:
+    cpu = machine(bytes([0xED, 0xB0, 0x76]), core=core)
     cpu.hl, cpu.de, cpu.bc = 0x2000, 0x3000, 5
     cpu.memory[0x2000:0x2005] = b"hello"
     cpu.run(10**6)
@@ -76,9 +77,9 @@ def test_ldir_repeats_with_21_t_states_and_ends_with_16() -> None:
     assert cpu.bc == 0 and cpu.f & 0x04 == 0
 
 
-def test_run_stops_at_until_and_stop_addresses() -> None:
+def test_run_stops_at_until_and_stop_addresses(core: str) -> None:
     # 0100: NOP; 0101: NOP; 0102: JP 0100h
-    cpu = machine(bytes([0x00, 0x00, 0xC3, 0x00, 0x01]))
+    cpu = machine(bytes([0x00, 0x00, 0xC3, 0x00, 0x01]), core=core)
     cpu.run(100, frozenset({0x0102}))
     assert cpu.pc == 0x0102 and cpu.tstates == 8
     # Resuming at a stop address executes it (the first instruction is exempt).
@@ -91,8 +92,8 @@ def test_run_stops_at_until_and_stop_addresses() -> None:
     assert cpu.tstates == before
 
 
-def test_run_does_nothing_when_halted_and_step_idles() -> None:
-    cpu = machine(b"\x76")
+def test_run_does_nothing_when_halted_and_step_idles(core: str) -> None:
+    cpu = machine(b"\x76", core=core)
     cpu.run(1000)
     assert cpu.halted and cpu.tstates == 4
     cpu.run(2000)
@@ -102,9 +103,9 @@ def test_run_does_nothing_when_halted_and_step_idles() -> None:
     assert cpu.pc == 0x0101 and cpu.r == r + 1 and cpu.tstates == 8
 
 
-def test_port_callbacks_get_16_bit_addresses() -> None:
+def test_port_callbacks_get_16_bit_addresses(core: str) -> None:
     # LD A,12h ; IN A,(34h) ; LD BC,5678h ; OUT (C),A ; OUT (9Ah),A
-    cpu = machine(bytes([0x3E, 0x12, 0xDB, 0x34, 0x01, 0x78, 0x56, 0xED, 0x79, 0xD3, 0x9A]))
+    cpu = machine(bytes([0x3E, 0x12, 0xDB, 0x34, 0x01, 0x78, 0x56, 0xED, 0x79, 0xD3, 0x9A]), core=core)
     reads: list[int] = []
     writes: list[tuple[int, int]] = []
 
@@ -119,14 +120,14 @@ def test_port_callbacks_get_16_bit_addresses() -> None:
     assert writes == [(0x5678, 0xAB), (0xAB9A, 0xAB)]
 
 
-def test_port_exception_leaves_counters_consistent() -> None:
+def test_port_exception_leaves_counters_consistent(core: str) -> None:
     class StopError(Exception):
         pass
 
     def port_out(port: int, value: int) -> None:
         raise StopError
 
-    cpu = machine(bytes([0x00, 0xD3, 0x00]))
+    cpu = machine(bytes([0x00, 0xD3, 0x00]), core=core)
     cpu.port_out = port_out
     with pytest.raises(StopError):
         cpu.run(1000)
@@ -167,9 +168,9 @@ def test_scf_undocumented_flags_follow_q() -> None:
     assert cpu.f & 0x28 == 0x00
 
 
-def test_bit_hl_leaks_memptr() -> None:
+def test_bit_hl_leaks_memptr(core: str) -> None:
     # LD A,(2800h) sets MEMPTR to 2801h; BIT 0,(HL) then shows bits 13 and 11 of it.
-    cpu = machine(bytes([0x3A, 0x00, 0x28, 0xCB, 0x46]))
+    cpu = machine(bytes([0x3A, 0x00, 0x28, 0xCB, 0x46]), core=core)
     cpu.hl = 0x4000
     cpu.run(13 + 12)
     assert cpu.memptr == 0x2801
@@ -201,8 +202,8 @@ def test_interrupt_modes() -> None:
     assert cpu.pc == 0x10 and cpu.tstates == 13
 
 
-def test_interrupt_wakes_halt_and_returns_after_it() -> None:
-    cpu = machine(bytes([0xFB, 0x76]))
+def test_interrupt_wakes_halt_and_returns_after_it(core: str) -> None:
+    cpu = machine(bytes([0xFB, 0x76]), core=core)
     cpu.im = 1
     cpu.run(100)
     assert cpu.halted and cpu.pc == 0x0102

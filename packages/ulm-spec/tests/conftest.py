@@ -10,8 +10,8 @@ settings.register_profile("ci", max_examples=100, deadline=None, suppress_health
 settings.register_profile("fuzz", max_examples=20000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-#: ../shared/anchors beside the repository, when this runs inside the monorepo.
-ANCHORS = Path(__file__).resolve().parents[3].parent / "shared" / "anchors"
+#: The anchor models: $ULM_ANCHORS, else ../shared/anchors beside the repository (monorepo).
+ANCHORS = Path(os.environ.get("ULM_ANCHORS") or Path(__file__).resolve().parents[3].parent / "shared" / "anchors")
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+import tracemalloc
 import zlib
 from pathlib import Path
 
@@ -172,3 +174,40 @@ def test_bad_answer_lists_name_the_answer(answers: list[object], message: str) -
     body["answers"] = answers
     with pytest.raises(ModelFormatError, match=message):
         loads(_rewrap(body), "m.ulm")
+
+
+def _with_payload(payload: bytes) -> bytes:
+    header = {"format": "ulm-model", "version": 2, "crc32": zlib.crc32(payload), "payload": payload}
+    return bytes(msgpack.packb(header, use_bin_type=True))
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        # 4 MB of empty arrays would take 260 MB as Python lists: stopped after 65536 of them
+        (b"\xdd" + (3_000_000).to_bytes(4, "big") + b"\x90" * 3_000_000, "exceeds max_array_len"),
+        (b"\xdc\xff\xff" + (b"\xdc\x00\x30" + b"\x90" * 48) * 0xFFFF, "more than 65536 arrays and maps"),
+        (b"\x92" + (b"\xdc\xff\xff" + b"\x80" * 0xFFFF) * 2, "more than 65536 arrays and maps"),  # maps count too
+        (b"\x91" * 5000 + b"\xc0", "not valid msgpack (StackError)"),  # nesting past msgpack's own limit
+    ],
+)
+def test_payload_shapes_that_would_exhaust_memory_or_the_stack(payload: bytes, message: str) -> None:
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFormatError, match=re.escape(message)):
+            loads(_with_payload(payload))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024
+
+
+def test_metadata_nesting_is_checked_on_load_too() -> None:
+    model = _model()
+    body = msgpack.unpackb(msgpack.unpackb(dumps(model))["payload"])
+    nested: object = 1
+    for _ in range(17):
+        nested = [nested]
+    body["metadata"] = {"deep": nested}
+    with pytest.raises(ModelFormatError, match="nested deeper than 16"):
+        loads(_with_payload(msgpack.packb(body, use_bin_type=True)))

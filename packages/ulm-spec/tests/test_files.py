@@ -119,3 +119,35 @@ def test_read_input_refuses_fifos_devices_directories_and_large_files(tmp_path: 
     with pytest.raises(UlmError, match="101 bytes; at most 100"):
         read_input(big, 100, "--queries")
     assert read_input(big, 101) == b"x" * 101
+
+
+def test_decode_text_names_file_line_and_column() -> None:
+    from ulm_spec.files import decode_text
+
+    assert decode_text(b"a\nb\n", "q.txt") == "a\nb\n"
+    with pytest.raises(UlmError, match=r"^q\.txt:3: not valid UTF-8 \(byte E9h at column 4\)$"):
+        decode_text(b"one\ntwo\ncaf\xe9\n", "q.txt")
+    with pytest.raises(UlmError, match=r"^x\.sym:1: not valid ASCII \(byte 80h at column 1\)$"):
+        decode_text(b"\x80", "x.sym", "ascii")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file: read-only files cannot be tested as root")
+def test_a_read_only_output_is_not_replaced(tmp_path: Path) -> None:
+    kept = tmp_path / "kept.ulm"
+    kept.write_bytes(b"precious")
+    kept.chmod(0o444)
+    with pytest.raises(UlmError, match="is read-only"):
+        check_output(kept)
+
+
+def test_atomic_open_names_the_target_never_the_temporary_file(tmp_path: Path) -> None:
+    from ulm_spec.files import atomic_open
+
+    with pytest.raises(UlmError) as info, atomic_open(tmp_path / "out.bin") as handle:
+        handle.write(b"x")
+        raise OSError(28, "No space left on device")
+    assert str(info.value) == f"{tmp_path / 'out.bin'}: cannot write: No space left on device"
+    # an error about another file is that file's error, not a write error of the output
+    with pytest.raises(FileNotFoundError), atomic_open(tmp_path / "out.bin"):
+        (tmp_path / "missing-input").read_bytes()
+    assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -10,7 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ulm_train.data import DataError, balance, compute_stats, make_pair, parse_bytes, read_files
+from ulm_spec.answers import MAX_ANSWERS
+from ulm_spec.text import OUTPUT_ALPHABET
+from ulm_train.data import (
+    MAX_LINE_BYTES,
+    DataError,
+    balance,
+    check_trainable,
+    compute_stats,
+    make_pair,
+    parse_bytes,
+    read_files,
+)
 
 GOOD = b"""# a comment
 is it alive|yes
@@ -78,8 +90,59 @@ def test_invalid_utf8_names_the_line() -> None:
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="missing.txt: cannot read"):
+    with pytest.raises(DataError, match="missing.txt: no such file"):
         read_files([tmp_path / "missing.txt"])
+
+
+def test_a_fifo_is_refused_at_once_instead_of_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)  # nobody writes to it: reading would block forever
+    with pytest.raises(DataError, match="pipe.txt: is a FIFO; expected a regular file"):
+        read_files([fifo])
+    with pytest.raises(DataError, match="is a directory"):
+        read_files([tmp_path])
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ulm_train.data
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a|YES\n" * 100)
+    monkeypatch.setattr(ulm_train.data, "MAX_DATA_BYTES", 599)
+    with pytest.raises(DataError, match=r"big.txt: is 600 bytes; at most 599 accepted"):
+        read_files([big])
+
+
+def test_a_line_over_the_length_limit_is_malformed() -> None:
+    line = b"x" * 2000 + b"|YES"
+    dataset = parse_bytes(b"a|NO\n" + line + b"\n", "long.txt")
+    assert [pair.response for pair in dataset.pairs] == [b"NO"]
+    assert str(dataset.problems[0]) == f"long.txt:2: line is {len(line)} bytes long; at most {MAX_LINE_BYTES} allowed"
+    with pytest.raises(DataError, match="^long.txt:2: line is 2004 bytes long"):
+        parse_bytes(b"a|NO\n" + line, "long.txt", strict=True)
+
+
+def test_more_output_characters_than_a_charset_holds_names_the_line() -> None:
+    # 69 characters may appear in responses, a charset holds 64: the pair that brings the 65th fails
+    text = "".join(f"q{i}|{chr(c)}\n" for i, c in enumerate(OUTPUT_ALPHABET[1:]))  # no space: it would be stripped
+    pairs = parse_bytes(text.encode(), "wide.txt", strict=True).pairs
+    check_trainable(pairs[:64])
+    with pytest.raises(DataError, match=r"^wide\.txt:65: response .* brings the output characters to 65; a model holds at most 64$"):
+        check_trainable(pairs)
+
+
+def test_more_answers_than_a_model_lists_names_the_line_unless_free() -> None:
+    text = "".join(f"q{i}|A{i}\n" for i in range(MAX_ANSWERS + 5))
+    pairs = parse_bytes(text.encode(), "many.txt", strict=True).pairs
+    with pytest.raises(DataError, match=rf"^many\.txt:{MAX_ANSWERS + 1}: response 'A{MAX_ANSWERS}' is distinct response number {MAX_ANSWERS + 1}; a model lists at most {MAX_ANSWERS} answers"):
+        check_trainable(pairs)
+    charset, answers = check_trainable(pairs, free=True)
+    assert answers == () and charset == b"A0123456789"
+
+
+def test_the_answer_list_is_the_sorted_distinct_responses() -> None:
+    pairs = parse_bytes(b"a|NO\nb|YES\nc|NO\nd|MAYBE\n", "x.txt").pairs
+    assert check_trainable(pairs) == (b"ABEMNOSY", (b"MAYBE", b"NO", b"YES"))
 
 
 @pytest.mark.fuzz

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ulm_spec.model import EncoderParams, Layer, Model, random_model
 from ulm_spec.reference import forward, forward_batch
-from ulm_train.model import QATNet, estimate_com_bytes, integer_forward, packed_weight_bytes, wrap16_
+from ulm_train.model import QATNet, integer_forward, wrap16_
 
 SMALL = EncoderParams(query_buckets=8, context_buckets=8)
 
@@ -117,9 +117,3 @@ def test_from_spec_round_trips() -> None:
     model = random_model(np.random.default_rng(3), hidden=(10,), encoder=SMALL)
     again = QATNet.from_spec(model).to_spec(model.charset, SMALL)
     assert again == model
-
-
-def test_size_estimate() -> None:
-    sizes = [256, 64, 32, 13]
-    assert packed_weight_bytes(sizes) == 64 * 64 + 32 * 16 + 13 * 8
-    assert estimate_com_bytes(sizes, 12) == packed_weight_bytes(sizes) + 2 * (64 + 32 + 13) + 12 + 3072

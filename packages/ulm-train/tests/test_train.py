@@ -1,7 +1,11 @@
-"""Training end to end on tiny data: the exported model answers exactly as the trainer says."""
+"""Training end to end: small data sets are fitted with the default options, the exported model
+answers exactly as the trainer says, runs are reproducible and resumable, and training stops for
+the reason it gives."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,23 +13,22 @@ import numpy as np
 import pytest
 import torch
 
+from ulm_spec.answers import answers_from_responses
 from ulm_spec.errors import UlmError
 from ulm_spec.fileformat import dumps, loads
 from ulm_spec.reference import forward_batch, generate
-from ulm_train.data import make_pair
+from ulm_train.data import make_pair, read_files
 from ulm_train.model import greedy_decode, integer_forward
 from ulm_train.samples import encode_pairs
-from ulm_train.train import TrainConfig, alpha_at, lr_factor, train
+from ulm_train.train import StepReport, TrainConfig, train
 
-TINY = [
-    make_pair(q, a)
-    for q, a in [
-        ("is it alive", "YES"), ("is it big", "NO"), ("does it fly", "NO"), ("is it a cat", "WIN"),
-        ("is it soft", "YES"), ("is it red", "MAYBE"), ("hello", "IDK"), ("is it a dog", "NO"),
-        ("can it swim", "MAYBE"), ("does it purr", "YES"), ("what time is it", "IDK"), ("kitty?", "WIN"),
-    ]
-]  # fmt: skip
-FAST = TrainConfig(hidden=(24,), epochs=30, lr=0.03, batch_size=16, seed=3)
+DATA = Path(__file__).parent / "data"
+TINY = read_files([DATA / "pets.txt"]).pairs
+FAST = TrainConfig(hidden=(24,), seed=3, warmup_steps=20, ramp_steps=80)
+
+
+def spec_answers(model: Any, pairs: Any, free: bool = False) -> list[bytes]:
+    return [generate(model, pair.raw_input, free=free).text for pair in pairs]
 
 
 @pytest.fixture(scope="module")
@@ -33,140 +36,198 @@ def trained() -> Any:
     return train(TINY, FAST)
 
 
-def test_tiny_training_reaches_full_integer_accuracy(trained: Any) -> None:
-    assert trained.best_train.int_char == 1.0
-    assert trained.best_train.int_exact == 1.0
-    assert trained.history[-1].alpha == 1.0
+# Hand-written data sets of 12-60 lines (see each file's first line), trained with the DEFAULT
+# options and small networks: every one must be fitted, and the exported model must answer every
+# training query exactly through the spec's own decoder.
+FITTED_CASES = [
+    ("weather.txt", (64, 32), 1),  # with 60 epochs (the old default) seed 1 answered 83 % exactly
+    ("pets.txt", (32, 16), 0),
+    ("shop.txt", (64, 32), 0),
+    ("sums.txt", (16,), 0),
+    ("robot.txt", (32, 16), 0),
+    ("quiz.txt", (64, 32), 2),
+]
 
 
-def test_exported_model_answers_every_training_query_like_the_spec(trained: Any) -> None:
+@pytest.mark.parametrize(("name", "hidden", "seed"), FITTED_CASES, ids=[c[0] for c in FITTED_CASES])
+def test_small_data_sets_are_fitted_with_the_defaults(name: str, hidden: tuple[int, ...], seed: int) -> None:
+    pairs = read_files([DATA / name], strict=True).pairs
+    result = train(pairs, TrainConfig(hidden=hidden, seed=seed))
+    assert result.stop.kind == "fitted", result.stop.message
+    assert result.best_train.int_exact == 1.0
+    model = loads(dumps(result.model))
+    assert model.answers == answers_from_responses([pair.response for pair in pairs])
+    assert spec_answers(model, pairs) == [pair.response for pair in pairs]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["weather.txt", "shop.txt", "robot.txt", "quiz.txt"])
+def test_tiny_networks_fit_them_too(name: str) -> None:
+    pairs = read_files([DATA / name], strict=True).pairs
+    result = train(pairs, TrainConfig(hidden=(16, 8)))
+    assert result.stop.kind == "fitted", result.stop.message
+    assert spec_answers(result.model, pairs) == [pair.response for pair in pairs]
+
+
+def test_a_model_trained_with_a_list_also_generates_freely() -> None:
+    # the loss compares every class (unless --answer-loss), so free decoding fits as well
+    pairs = read_files([DATA / "pets.txt"]).pairs
+    result = train(pairs, TrainConfig(hidden=(32, 16)))
+    assert result.stop.kind == "fitted"
+    assert sum(a == p.response for a, p in zip(spec_answers(result.model, pairs, free=True), pairs, strict=True)) >= 0.9 * len(pairs)
+
+
+def test_the_answer_loss_fits_under_the_constraint() -> None:
+    pairs = read_files([DATA / "weather.txt"]).pairs
+    result = train(pairs, TrainConfig(hidden=(16,), answer_loss=True))
+    assert result.stop.kind == "fitted"
+    assert spec_answers(result.model, pairs) == [pair.response for pair in pairs]
+
+
+def test_free_training_stores_no_list_and_fits_free_generation() -> None:
+    pairs = read_files([DATA / "shop.txt"]).pairs
+    result = train(pairs, TrainConfig(hidden=(64, 32), free=True))
+    assert result.stop.kind == "fitted" and result.model.answers == ()
+    assert spec_answers(result.model, pairs, free=True) == [pair.response for pair in pairs]
+
+
+def test_exported_model_agrees_with_the_spec_layer_by_layer(trained: Any) -> None:
     model = loads(dumps(trained.model))
     samples = encode_pairs(TINY, model.charset, model.encoder)
-    ours = integer_forward(model, samples.inputs)
-    spec = forward_batch(model, samples.inputs)
-    for mine, theirs in zip(ours, spec, strict=True):
+    for mine, theirs in zip(integer_forward(model, samples.inputs), forward_batch(model, samples.inputs), strict=True):
         np.testing.assert_array_equal(mine, theirs)
-    for pair in TINY:
-        assert generate(model, pair.raw_input).text == pair.response
+    assert spec_answers(model, TINY) == [pair.response for pair in TINY]
 
 
 def test_a_half_trained_model_decodes_identically_in_trainer_and_spec() -> None:
-    # Few epochs: many answers are wrong, some run on without EOS up to max_output; every answer,
-    # right or wrong, must be the same in both.
-    result = train(TINY, TrainConfig(hidden=(12,), epochs=3, batch_size=16, seed=9))
-    model = loads(dumps(result.model))
+    # Few steps: many answers are wrong, some run on without EOS up to max_output; every answer,
+    # right or wrong, must be the same in both (free generation: greedy_decode has no constraint).
+    config = TrainConfig(hidden=(12,), max_steps=20, warmup_steps=0, ramp_steps=0, batch_size=16, seed=1, free=True)
+    model = loads(dumps(train(TINY, config).model))
     queries = [pair.raw_input for pair in TINY] + ["", "zzz", "is it alive?!", "x" * 200]
     ours = greedy_decode(model, queries)
     assert ours == [generate(model, q).text for q in queries]
-    assert len(set(ours)) > 3
+    assert len(set(ours)) > 10 and any(len(answer) == model.encoder.max_output for answer in ours)
 
 
 def test_metadata_has_provenance(trained: Any) -> None:
     meta = trained.model.metadata["training"]
     assert meta["options"]["hidden"] == [24]
     assert meta["torch"] == torch.__version__.split("+")[0]
-    assert meta["accuracy"]["train_int_char"] == 1.0
-    assert meta["best_epoch"] == trained.best_epoch
+    assert meta["accuracy"]["train_int_exact"] == 1.0
+    assert meta["best_step"] == trained.best_step and meta["steps_run"] == trained.steps
+    assert meta["stop"] == "fitted" and meta["interrupted"] is False
+    assert meta["train_pairs"] == len(TINY)
 
 
 def test_same_inputs_give_byte_identical_models(trained: Any) -> None:
-    again = train(TINY, FAST)
-    assert dumps(again.model) == dumps(trained.model)
+    assert dumps(train(TINY, FAST).model) == dumps(trained.model)
 
 
 def test_another_seed_gives_another_model(trained: Any) -> None:
-    other = train(TINY, TrainConfig(**{**FAST.__dict__, "seed": 4}))
-    assert dumps(other.model) != dumps(trained.model)
+    assert dumps(train(TINY, dataclasses.replace(FAST, seed=4)).model) != dumps(trained.model)
 
 
 def test_resume_continues_to_the_same_result(tmp_path: Path, trained: Any) -> None:
     checkpoint = tmp_path / "run.ckpt"
-    short = TrainConfig(**FAST.__dict__)
-    # Interrupt after epoch 12 by raising KeyboardInterrupt from the reporter.
-    def stop_at_12(entry: Any) -> None:
-        if entry.epoch == 12:
+
+    def stop_at_75(entry: StepReport) -> None:  # Ctrl-C during the evaluation after step 75
+        if entry.step == 75:
             raise KeyboardInterrupt
 
-    first = train(TINY, short, checkpoint=checkpoint, report=stop_at_12)
-    assert first.interrupted
-    state = torch.load(checkpoint, weights_only=True)
-    assert state["epoch"] == 11  # epoch 12 was not finished when Ctrl-C arrived
-    resumed = train(TINY, short, checkpoint=checkpoint, resume=True)
-    assert resumed.history[0].epoch == 12
+    first = train(TINY, FAST, checkpoint=checkpoint, report=stop_at_75)
+    assert first.interrupted and first.stop.kind == "interrupted"
+    assert torch.load(checkpoint, weights_only=True)["step"] == 50  # step 75's was never written
+    resumed = train(TINY, FAST, checkpoint=checkpoint, resume=True)
+    assert resumed.history[0].step == 75
     assert dumps(resumed.model) == dumps(trained.model)
 
 
-def test_resume_refuses_other_options(tmp_path: Path) -> None:
+def test_resume_refuses_other_options_but_accepts_another_budget(tmp_path: Path) -> None:
     checkpoint = tmp_path / "run.ckpt"
-    train(TINY, TrainConfig(hidden=(8,), epochs=2, batch_size=16), checkpoint=checkpoint)
-    with pytest.raises(UlmError, match="other"):
-        train(TINY, TrainConfig(hidden=(8,), epochs=3, batch_size=16), checkpoint=checkpoint, resume=True)
-    with pytest.raises(UlmError, match="no checkpoint"):
-        train(TINY, TrainConfig(hidden=(8,), epochs=3), checkpoint=tmp_path / "none.ckpt", resume=True)
-    (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
-    with pytest.raises(UlmError, match="not a readable"):
-        train(TINY, TrainConfig(hidden=(8,), epochs=3), checkpoint=tmp_path / "junk.ckpt", resume=True)
+    short = TrainConfig(hidden=(8,), max_steps=25, warmup_steps=0, ramp_steps=0)
+    train(TINY, short, checkpoint=checkpoint)
+    with pytest.raises(UlmError, match="other training options"):
+        train(TINY, dataclasses.replace(short, lr=0.02), checkpoint=checkpoint, resume=True)
+    with pytest.raises(UlmError, match="other layer sizes"):
+        train(TINY, dataclasses.replace(short, hidden=(9,)), checkpoint=checkpoint, resume=True)
+    longer = train(TINY, dataclasses.replace(short, max_steps=50), checkpoint=checkpoint, resume=True)
+    assert longer.history[0].step == 50 and longer.steps == 50
+
+
+def test_resume_of_a_damaged_file_gives_no_unsafe_advice(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.ckpt"
+    junk.write_bytes(b"PK\x03\x04 not a checkpoint")
+    with pytest.raises(UlmError) as caught:
+        train(TINY, FAST, checkpoint=junk, resume=True)
+    message = str(caught.value)
+    assert message == f"--resume {junk}: not an ulm-train checkpoint (damaged, or another kind of file)"
+    assert "weights_only" not in message
+    with pytest.raises(UlmError, match="no such file"):
+        train(TINY, FAST, checkpoint=tmp_path / "none.ckpt", resume=True)
+
+
+class _MakesAFolder:
+    """Unpickling this runs os.mkdir: a checkpoint must never be unpickled that way."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return os.mkdir, (str(self.path),)
+
+
+def test_a_pickle_that_runs_code_is_refused_unrun(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    evil = tmp_path / "evil.ckpt"
+    torch.save({"format": "ulm-train-checkpoint-2", "x": _MakesAFolder(marker)}, evil)
+    with pytest.raises(UlmError, match="not an ulm-train checkpoint"):
+        train(TINY, FAST, checkpoint=evil, resume=True)
+    assert not marker.exists()
+
+
+def test_the_step_budget_stops_training() -> None:
+    result = train(TINY, TrainConfig(hidden=(8,), max_steps=60))
+    assert result.stop.kind == "max-steps" and result.steps == 60
+    assert "--max-steps 60" in result.stop.message
+
+
+def test_the_time_budget_stops_training() -> None:
+    result = train(TINY, TrainConfig(hidden=(8,), max_time=1e-6))
+    assert result.stop.kind == "max-time" and result.steps == 1
+
+
+def test_a_data_set_that_cannot_be_fitted_stops_at_a_plateau() -> None:
+    contradicting = [make_pair("is it red", "YES"), make_pair("is it red", "NO"), make_pair("hello", "HI")]
+    config = TrainConfig(hidden=(8,), warmup_steps=0, ramp_steps=0, patience=25, eval_every=25, lr_decays=1)
+    result = train(contradicting, config)
+    assert result.stop.kind == "plateau"
+    # patience is at least two evaluations: improved at 25, waited, lowered, waited, gave up
+    assert result.steps <= 6 * 50
+    assert result.history[-1].lr_factor == pytest.approx(config.lr_decay)
+
+
+def test_a_character_accuracy_target_stops_training() -> None:
+    result = train(TINY, TrainConfig(hidden=(24,), stop_at=0.5, warmup_steps=0, ramp_steps=0))
+    assert result.stop.kind in ("target", "fitted") and result.best_train.int_char >= 0.5
 
 
 def test_validation_is_reported_separately() -> None:
-    result = train(TINY[:8], TrainConfig(hidden=(16,), epochs=4, batch_size=16), val_pairs=TINY[8:])
+    result = train(TINY[:12], TrainConfig(hidden=(16,), max_steps=50, warmup_steps=0, ramp_steps=0), val_pairs=TINY[12:])
     assert result.best_val is not None
     assert all(entry.val is not None for entry in result.history)
     assert "val_int_char" in result.model.metadata["training"]["accuracy"]
 
 
 def test_sparsity_reaches_its_target() -> None:
-    result = train(TINY, TrainConfig(hidden=(24,), epochs=10, batch_size=16, sparsity=0.8))
-    assert result.history[-1].zero_fraction >= 0.8
+    result = train(TINY, TrainConfig(hidden=(24,), warmup_steps=20, ramp_steps=80, sparsity=0.8))
     weights = np.concatenate([layer.weight.ravel() for layer in result.model.layers])
     assert float((weights == 0).mean()) >= 0.8
+    assert result.best_step >= 100  # only fully pruned states are exported
 
 
-def test_schedules() -> None:
-    config = TrainConfig(epochs=10, warmup=0.1, ramp=0.4)
-    assert alpha_at(config, 0.5) == 0.0
-    assert alpha_at(config, 3.0) == pytest.approx(0.5)
-    assert alpha_at(config, 6.0) == 1.0
-    assert lr_factor(config, 4.0) == 1.0
-    assert lr_factor(config, 10.0) == pytest.approx(0.05)
-
-
-def test_bad_options() -> None:
+def test_bad_options_and_data() -> None:
     with pytest.raises(UlmError, match="--hidden"):
         train(TINY, TrainConfig(hidden=(300,)))
     with pytest.raises(UlmError, match="no training pairs"):
         train([], FAST)
-
-
-def test_overflow_penalty_is_zero_inside_the_margin_and_pushes_back_outside() -> None:
-    from ulm_train.train import overflow_penalty
-
-    inside = torch.tensor([[16000.0, -16000.0]], requires_grad=True)
-    assert float(overflow_penalty([inside], 0.5).detach()) == 0.0
-    outside = torch.tensor([[20000.0, -30000.0, 100.0]], requires_grad=True)
-    penalty = overflow_penalty([outside], 0.5)
-    assert float(penalty.detach()) > 0.0
-    penalty.backward()
-    assert outside.grad is not None
-    grad = outside.grad[0].tolist()
-    assert grad[0] > 0.0 and grad[1] < 0.0 and grad[2] == 0.0  # descent shrinks |acc|
-
-
-def test_overflow_penalty_pulls_wrapping_accumulators_back_inside_the_margin() -> None:
-    from ulm_train.model import QATNet
-    from ulm_train.train import overflow_penalty
-
-    net = QATNet([16, 8, 3], seed=0)
-    with torch.no_grad():
-        net.biases[0].fill_(32000.0)  # beyond the margin; +32 * weights makes some wrap
-    x = torch.full((4, 16), 320.0)
-    before = net(x, 1.0).accumulators[0].abs().max().item()
-    assert before > 32767  # the integer network wraps
-    optimizer = torch.optim.Adam(net.parameters(), lr=500.0)
-    for _ in range(60):
-        optimizer.zero_grad()
-        overflow_penalty(net(x, 1.0).accumulators, 0.5).backward()
-        optimizer.step()
-        net.clamp_shadow_()
-    after = net(x, 1.0).accumulators[0].abs().max().item()
-    assert after <= 0.5 * 32768

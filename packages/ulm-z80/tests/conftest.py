@@ -17,9 +17,9 @@ settings.register_profile("ci", deadline=None, suppress_health_check=[HealthChec
 settings.register_profile("fuzz", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-#: <repo>/../shared/anchors, next to the monorepo checkout.
+#: <repo>/../shared/anchors, next to the monorepo checkout, or $ULM_SHARED/anchors.
 REPO_ROOT = Path(__file__).resolve().parents[3]
-ANCHORS = REPO_ROOT.parent / "shared" / "anchors"
+ANCHORS = Path(os.environ.get("ULM_SHARED") or REPO_ROOT.parent / "shared") / "anchors"
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +32,7 @@ def runner() -> ComRunner:
 def anchor(name: str) -> Model:
     path = ANCHORS / f"{name}.npz"
     if not path.is_file():
-        pytest.skip(f"anchor model {path} is not available (needs ../shared/anchors next to the repo)")
+        pytest.skip(f"anchor model {path} is not available (needs ../shared/anchors next to the repo, or ULM_SHARED)")
     return import_npz(path)
 
 

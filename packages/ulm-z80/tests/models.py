@@ -60,3 +60,26 @@ queries = st.one_of(
     st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
     st.sampled_from(["is it alive", "  CAN you   sit on it?  ", "", "!", "a", "Z" * 130]),
 )
+
+
+@st.composite
+def answer_lists(draw: st.DrawFn, charset: bytes, max_output: int) -> tuple[bytes, ...]:
+    """A valid answer list for a model with ``charset`` and ``max_output``: 1 to 12 answers, among
+    them (often) answers that are prefixes of others and one-letter answers."""
+    letters = st.sampled_from(sorted(charset)).map(lambda b: bytes([b]))
+    words = draw(st.lists(st.lists(letters, min_size=1, max_size=max_output).map(b"".join), min_size=1, max_size=8))
+    if draw(st.booleans()):  # prefixes of the words: NO, NOW, NOWHERE
+        words += [word[: draw(st.integers(1, len(word)))] for word in words]
+    if draw(st.booleans()):
+        words += draw(st.lists(letters, max_size=3))
+    return tuple(dict.fromkeys(words))[:12]
+
+
+@st.composite
+def listed_models(draw: st.DrawFn, max_width: int = 24, max_output: int = 5) -> Model:
+    """A small model (see :func:`small_models`) that lists its answers."""
+    model = draw(small_models(max_width=max_width, max_output=max_output))
+    answers = draw(answer_lists(model.charset, model.encoder.max_output))
+    listed = Model(model.layers, model.charset, model.encoder, {}, answers)
+    listed.validate()
+    return listed

@@ -8,8 +8,9 @@ from test_cpm80 import one_shot_cpm80
 
 from ulm_spec.model import Model
 from ulm_spec.plugins import ComRunner
+from ulm_spec.program import chat_input, parse_chat_answers
 from ulm_z80.build import DEFAULT_TPA_BYTES, build_program
-from ulm_z80.verify import chat_input, check_build, parse_chat_answers
+from ulm_z80.verify import check_build
 
 GUESS_EXPECTED = {"is it alive": b"NO", "can you sit on it": b"YES", "chair": b"WIN"}
 GUESS_QUERIES = [

@@ -10,13 +10,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ulm_spec.errors import UlmError
 from ulm_spec.fileformat import load, save
 from ulm_spec.model import EncoderParams, Model, random_model
 from ulm_spec.plugins import Command
+from ulm_spec.symbols import read_symbol_file
+from ulm_spec.text import normalize_query
 from ulm_z80.build import build_program
-from ulm_z80.commands import BENCH, BUILD
+from ulm_z80.commands import BENCH, BUILD, read_queries
 from ulm_z80.engine import Z80Engine
 
 
@@ -30,13 +34,14 @@ def run_command(command: Command, argv: list[str]) -> int:
     return command.run(parser.parse_args(argv))
 
 
-def parse_sym(text: str) -> dict[str, int]:
-    symbols = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[-1].lower().endswith("h"):
-            symbols[parts[0].rstrip(":")] = int(parts[-1][:-1], 16)
-    return symbols
+def test_build_takes_a_kernel_per_layer_and_refuses_an_unknown_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model_path = tmp_path / "m.ulm"
+    save(small_model(), model_path)
+    assert run_command(BUILD, [str(model_path), "-o", str(tmp_path / "K.COM"), "--layout", "flat:lists,cols"]) == 0
+    assert "layout flat:lists,cols" in capsys.readouterr().out
+    with pytest.raises(UlmError, match=r"unknown layout 'fastest'; expected auto, packed, fast, or a kernel per layer"):
+        run_command(BUILD, [str(model_path), "-o", str(tmp_path / "X.COM"), "--layout", "fastest"])
+    assert not (tmp_path / "X.COM").exists()
 
 
 def test_build_writes_program_and_companions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -50,7 +55,7 @@ def test_build_writes_program_and_companions(tmp_path: Path, capsys: pytest.Capt
     assert program[:3] == b"\x2a\x06\x00"  # LD HL,(0006h): START first checks the memory size
     assert "LAYER_1" in asm.read_text()
     assert "TPA" in (tmp_path / "M.map").read_text()
-    symbols = parse_sym((tmp_path / "M.sym").read_text())
+    symbols = read_symbol_file(tmp_path / "M.sym")
     for name in ("INPUT", "ACT_1", "ACT_2", "LOGITS", "PROBE_CHAR"):
         assert name in symbols
     assert symbols["LOGITS"] == symbols["ACT_2"]
@@ -74,7 +79,7 @@ def test_build_errors_are_ulm_errors(tmp_path: Path) -> None:
     bad.write_bytes(b"not a model")
     with pytest.raises(UlmError):
         run_command(BUILD, [str(bad), "-o", str(tmp_path / "x.com")])
-    with pytest.raises(UlmError, match="no such model file"):
+    with pytest.raises(UlmError, match="no such file"):
         run_command(BUILD, [str(tmp_path / "missing.ulm"), "-o", str(tmp_path / "x.com")])
     good = tmp_path / "m.ulm"
     save(small_model(), good)
@@ -106,3 +111,43 @@ def test_engine_answers_like_reference() -> None:
     model = small_model()
     queries = [b"is it alive", b"", b"!bang", b"HELLO"]
     assert Z80Engine().answer(model, queries) == [generate(model, q).text for q in queries]
+
+
+def test_build_checks_every_output_before_any_work(tmp_path: Path) -> None:
+    model_path = tmp_path / "m.ulm"
+    save(small_model(), model_path)
+    (tmp_path / "P.COM").write_bytes(b"old program")
+    cases = [
+        (["-o", str(model_path)], "is also an input"),
+        (["-o", str(tmp_path / "P.COM"), "--asm", str(tmp_path / "P.COM")], "is the same file as -o"),
+        (["-o", str(tmp_path / "m.COM"), "--asm", str(model_path)], "--asm"),
+        (["-o", str(tmp_path / "P.COM"), "--lst", "--asm", str(tmp_path / "P.lst")], "is the same file as"),
+        (["-o", "/dev/null"], "is a device"),
+        (["-o", ""], "empty"),
+    ]
+    for argv, message in cases:
+        with pytest.raises(UlmError, match=message):
+            run_command(BUILD, [str(model_path), *argv])
+    assert (tmp_path / "P.COM").read_bytes() == b"old program"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["P.COM", "m.ulm"]
+
+
+def test_bench_has_a_tstate_limit(tmp_path: Path) -> None:
+    model_path = tmp_path / "m.ulm"
+    save(small_model(), model_path)
+    with pytest.raises(UlmError, match=r"did not finish within 6,000 T-states .*--max-tstates N allows more"):
+        run_command(BENCH, [str(model_path), "--layout", "packed", "--max-tstates", "1000"])  # 6 default queries
+
+
+@pytest.mark.fuzz
+@given(st.binary(max_size=400))
+def test_any_query_file_gives_ascii_queries_or_a_one_line_error(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+    path = tmp_path_factory.mktemp("queries") / "q.txt"
+    path.write_bytes(data)
+    try:
+        queries = read_queries(str(path))
+    except UlmError as exc:
+        assert "\n" not in str(exc) and str(path) in str(exc)
+    else:
+        raw = [line for line in data.splitlines() if line.strip()]
+        assert [q.encode("ascii") for q in queries] == [normalize_query(line) for line in raw]

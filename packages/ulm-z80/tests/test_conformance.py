@@ -14,8 +14,8 @@ from ulm_spec.errors import UlmError
 from ulm_spec.model import EncoderParams, Layer, Model
 from ulm_spec.plugins import ComRunner
 from ulm_spec.reference import generate
-from ulm_z80.build import DEFAULT_TPA_BYTES, build_program, weight_bytes
-from ulm_z80.kernels import lists_eligible
+from ulm_z80.build import DEFAULT_TPA_BYTES, build_program
+from ulm_z80.kernels import LISTS
 from ulm_z80.linker import TPABudgetError
 from ulm_z80.verify import check_build, run_queries
 
@@ -53,11 +53,11 @@ def _wide_model(width: int, pattern: str, bias: int) -> Model:
 def test_full_width_layers(layout: str, width: int, pattern: str, bias: int, runner: ComRunner) -> None:
     """256 neurons (the neuron index wraps in one register) and accumulators that wrap."""
     model = _wide_model(width, pattern, bias)
-    if "lists" in layout and not all(lists_eligible(layer.weight) for layer in model.layers):
+    if "lists" in layout and any(LISTS.unfit(layer.weight) for layer in model.layers):
         with pytest.raises(UlmError, match="over 255 weights"):
             build_program(model, layout)
         return
-    if "lists" in layout and weight_bytes(model, ["lists"] * 2) > DEFAULT_TPA_BYTES:
+    if "lists" in layout and sum(LISTS.weight_bytes(layer.weight) for layer in model.layers) > DEFAULT_TPA_BYTES:
         with pytest.raises(TPABudgetError, match="weights alone"):
             build_program(model, layout)
         return

@@ -9,9 +9,9 @@ from cpm80_runner import run_cpm80
 
 from ulm_spec.model import EncoderParams, random_model
 from ulm_spec.plugins import ComRunner
+from ulm_spec.program import chat_input, parse_chat_answers
 from ulm_spec.reference import generate
 from ulm_z80.build import build_program
-from ulm_z80.verify import chat_input, parse_chat_answers
 
 QUERIES = ["is it alive", "can you sit on it", "chair", "xyzzy plugh"]
 

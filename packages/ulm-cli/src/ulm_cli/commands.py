@@ -5,22 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import ulm_spec
+from ulm_cli.answerfile import read_answers, shown
+from ulm_cli.terminal import printable, read_line
+from ulm_spec.files import check_outputs
 from ulm_spec.plugins import Command, load_engine
+from ulm_spec.program import add_max_tstates_option
 from ulm_spec.reference import answer
-
-
-def _load_model(path: str) -> ulm_spec.Model:
-    """A model from a ``.ulm`` file (or an original ``.npz``, imported on the fly)."""
-    if path.lower().endswith(".npz"):
-        return ulm_spec.import_npz(path)
-    return ulm_spec.load(path)
 
 
 def _text_arg(words: list[str]) -> bytes:
@@ -30,17 +28,27 @@ def _text_arg(words: list[str]) -> bytes:
 
 class ImportNpz:
     help = "convert an original Z80-μLM .npz model into a .ulm file"
-    example = "example:\n  ulm import-npz guess.npz -o guess.ulm"
+    example = (
+        "examples:\n"
+        "  ulm import-npz guess.npz -o guess.ulm\n"
+        "  ulm import-npz guess.npz -o guess.ulm --answers answers.txt   # it says only these\n"
+        "--answers: one answer per line, or query|answer data lines (their distinct answers)"
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("npz", help="the original's .npz model (fcN_weight, fcN_bias, _charset)")
         parser.add_argument("-o", "--output", required=True, help="the .ulm file to write")
+        parser.add_argument("--answers", metavar="FILE", help="the answers the model may give (default: any)")
 
     def run(self, args: argparse.Namespace) -> int:
+        check_outputs({"-o": args.output}, inputs=[args.npz])
         model = ulm_spec.import_npz(args.npz)
+        if args.answers:
+            model = replace(model, answers=read_answers(args.answers, model))
         ulm_spec.save(model, args.output)
         sizes = " -> ".join(str(n) for n in model.layer_sizes)
-        print(f"{args.output}: {sizes}, charset {model.charset.decode('ascii')!r} + EOS")
+        listed = f", {len(model.answers)} answers" if model.answers else ""
+        print(f"{printable(args.output)}: {sizes}, charset {model.charset.decode('ascii')!r} + EOS{listed}")
         return 0
 
 
@@ -79,6 +87,7 @@ def model_summary(model: ulm_spec.Model, path: str | None = None) -> dict[str, A
         "layers": layers,
         "packed_weight_bytes": sum(item["packed_bytes"] for item in layers),
         "bias_bytes": sum(item["bias_bytes"] for item in layers),
+        "answers": [a.decode("latin-1") for a in model.answers],
         "metadata": model.metadata,
     }
     if path is not None:
@@ -96,12 +105,12 @@ class Inspect:
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     def run(self, args: argparse.Namespace) -> int:
-        model = _load_model(args.model)
+        model = ulm_spec.load_model(args.model)
         info = model_summary(model, args.model)
         if args.json:
             print(json.dumps(info, indent=2, default=_json_default))
             return 0
-        print(f"model         {args.model} ({info['file_bytes']} bytes)")
+        print(f"model         {printable(args.model)} ({info['file_bytes']} bytes)")
         print(f"architecture  {' -> '.join(str(n) for n in info['layer_sizes'])}")
         print(f"charset       {info['charset']!r} + EOS ({info['classes']} classes)")
         enc = info["encoder"]
@@ -111,6 +120,7 @@ class Inspect:
             f"max output {enc['max_output']}"
         )
         print(f"weights       {info['packed_weight_bytes']} bytes packed, biases {info['bias_bytes']} bytes")
+        print(_answers_line(model.answers))
         print("layer  in   out  shift relu  zero weights       packed  bias range")
         for item in info["layers"]:
             print(
@@ -122,8 +132,22 @@ class Inspect:
         if model.metadata:
             print("metadata")
             for key, value in model.metadata.items():
-                print(f"  {key}: {json.dumps(value, default=_json_default)}")
+                print(f"  {printable(key)}: {json.dumps(value, default=_json_default)}")
         return 0
+
+
+def _answers_line(answers: tuple[bytes, ...], width: int = 92) -> str:
+    """``answers  N: 'A', 'B', ...`` wrapped at ``width`` (or: generates freely)."""
+    if not answers:
+        return "answers       none: generates freely"
+    lines = [f"answers       {len(answers)}:"]
+    for number, text in enumerate(shown(a) for a in answers):
+        if number and len(lines[-1]) + len(text) + 2 > width:
+            lines[-1] += ","
+            lines.append(" " * 14 + text)
+        else:
+            lines[-1] += ("," if number else "") + " " + text
+    return "\n".join(lines)
 
 
 def _json_default(value: object) -> object:
@@ -158,8 +182,9 @@ class Encode:
 
 
 def _stdin_queries() -> Iterator[bytes]:
-    for line in sys.stdin.buffer:
-        yield line.rstrip(b"\r\n")
+    """One query per line of stdin, as bytes (bounded: see :func:`ulm_cli.terminal.read_line`)."""
+    while (line := read_line(sys.stdin.buffer)) is not None:
+        yield line
 
 
 class Ask:
@@ -167,7 +192,8 @@ class Ask:
     example = (
         "examples:\n"
         '  ulm ask guess.ulm is it alive          # -> NO\n'
-        "  printf 'is it alive\\nchair\\n' | ulm ask guess.ulm -   # one answer line per query"
+        "  printf 'is it alive\\nchair\\n' | ulm ask guess.ulm -   # one answer line per query\n"
+        "a model that lists its answers gives only those; --free lets it say anything"
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -178,24 +204,36 @@ class Ask:
             default="reference",
             help="reference (the Python definition, default) or z80 (the built .COM in ulm-emu)",
         )
+        parser.add_argument("--free", action="store_true", help="generate freely, ignoring the model's answer list")
+        add_max_tstates_option(parser)
 
     def run(self, args: argparse.Namespace) -> int:
-        model = _load_model(args.model)
-        queries = list(_stdin_queries()) if args.text == ["-"] else [_text_arg(args.text)]
-        if args.engine == "reference":
-            answers = [answer(model, q).encode("ascii") for q in queries]
-        else:
-            answers = load_engine(args.engine).answer(model, queries)
+        model = ulm_spec.load_model(args.model)
+        queries = _stdin_queries() if args.text == ["-"] else iter([_text_arg(args.text)])
+        respond = _responder(model, args.engine, args.max_tstates, args.free)
         out = sys.stdout.buffer
-        for text in answers:
-            out.write(text + b"\n")
-        out.flush()
+        for query in queries:  # answered as they arrive: ulm ask M - works as a filter
+            out.write(respond(query) + b"\n")
+            out.flush()
         return 0
+
+
+def _responder(model: ulm_spec.Model, engine_name: str, max_tstates: int, free: bool) -> Callable[[bytes], bytes]:
+    """A function from a query to its answer with the named engine (z80: one run per query,
+    each within ``max_tstates``); ``free`` ignores the model's answer list."""
+    if engine_name == "reference":
+        return lambda query: answer(model, query, free=free).encode("ascii")
+    if free:  # an engine knows only the model: --free gives it the model without its list
+        model = replace(model, answers=())
+    options = {"max_tstates": max_tstates} if engine_name == "z80" else {}
+    engine = load_engine(engine_name, **options)
+    return lambda query: engine.answer(model, [query])[0]
 
 
 def _builtin_commands() -> dict[str, Command]:
     from ulm_cli.chat import Chat
     from ulm_cli.demo import Demo
+    from ulm_cli.web import Web
 
     return {
         "import-npz": ImportNpz(),
@@ -204,6 +242,7 @@ def _builtin_commands() -> dict[str, Command]:
         "ask": Ask(),
         "chat": Chat(),
         "demo": Demo(),
+        "web": Web(),
     }
 
 

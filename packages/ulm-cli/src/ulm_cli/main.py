@@ -8,12 +8,21 @@ still appears, and says which package to install.
 from __future__ import annotations
 
 import argparse
-import os
+import errno
 import sys
 from collections.abc import Sequence
 
 from ulm_cli import __version__
 from ulm_cli.commands import BUILTIN_COMMANDS
+from ulm_cli.terminal import (
+    Terminated,
+    closed_at_start,
+    printable,
+    repair_standard_streams,
+    say,
+    signals_as_exceptions,
+    silence_stdout,
+)
 from ulm_spec.errors import UlmError
 from ulm_spec.plugins import COMMAND_PROVIDERS, Command, load_commands
 
@@ -67,33 +76,71 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``ulm`` script; returns the exit status."""
+    """Entry point of the ``ulm`` script; returns the exit status.
+
+    Exit statuses: 0 done, 1 an error (one line ``ulm: error: ...`` on stderr), 2 a usage error,
+    130 Ctrl-C, 141 the reader of the output went away, 143 SIGTERM (129 SIGHUP). Never a
+    traceback for anything a user or the environment can cause.
+    """
+    try:
+        repair_standard_streams()
+        with signals_as_exceptions():
+            return _run(argv)
+    except KeyboardInterrupt:
+        _flush_or_drop_stdout()
+        say(f"{PROG}: interrupted")
+        return 130
+    except Terminated as exc:
+        _flush_or_drop_stdout()
+        return exc.status
+
+
+def _flush_or_drop_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        silence_stdout()
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         commands = available_commands()
         parser = build_parser(commands)
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version or a usage error: argparse has printed it
+            sys.stdout.flush()
+            return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
         command: Command | None = getattr(args, "_command", None)
         if command is None:
             parser.print_help()
-            return 2
-        return command.run(args)
+            status = 2
+        else:
+            status = command.run(args)
+        sys.stdout.flush()  # here, so that a failing stdout is reported like any other error
+        return status
     except UlmError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        say(f"{PROG}: error: {printable(str(exc))}")
         return 1
     except BrokenPipeError:
         # The reader of our output went away (``ulm inspect X | head``): stop quietly, as a
         # program killed by SIGPIPE would, without a second error when Python flushes stdout.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        silence_stdout()
         return 128 + 13
     except OSError as exc:
-        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        print(f"{PROG}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        silence_stdout()  # if it was stdout that failed, the exit flush must not fail again
+        say(f"{PROG}: error: {printable(_os_error_text(exc))}")
         return 1
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+
+
+def _os_error_text(exc: OSError) -> str:
+    if getattr(exc, "filename", None):
+        return f"{exc.filename}: {exc.strerror or exc}"
+    if exc.errno == errno.EBADF and "stdout" in closed_at_start:
+        return "cannot write the output: standard output is closed"
+    if exc.errno in (errno.EBADF, errno.EIO):
+        return f"a standard stream (input, output or error) failed: {exc.strerror}"
+    return str(exc.strerror or exc)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ Return codes are those of CP/M 2.2 (see the *CP/M 2.2 Interface Guide*):
 Conditions for which the real BDOS prints ``Bdos Err On A: ...`` and warm-boots -- writing to a
 read-only disk (``R/O``) or file (``File R/O``), selecting a drive other than A: (``Select``)
 -- print the same message and end the run with the reason ``bdos-error``.  A function number
-not listed here ends the run with the reason ``unimplemented``, naming the function and the
-address of the call.  Nothing is ever silently ignored.
+CP/M 2.2 does not have (38, 39, 41 and up: the CP/M 3 and MP/M functions programs probe for)
+returns 0000h in HL, A and B, as the real BDOS does; :attr:`Bdos.unknown_calls` counts them.
 
 Files live on a :class:`~ulm_emu.hostdrive.HostDrive`; the FCB fields the program sees (EX,
 S2, RC, CR, R0-R2) are kept as CP/M does, while the data goes straight to the host file.
@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ulm_emu.conio import BdosConsole
-from ulm_emu.errors import BDOS_ERROR, HOST_ERROR, UNIMPLEMENTED, WARM_BOOT, StopRun
+from ulm_emu.errors import BDOS_ERROR, HOST_ERROR, WARM_BOOT, StopRun
 from ulm_emu.hostdrive import (
     RECORD_SIZE,
     RECORDS_PER_EXTENT,
@@ -61,19 +61,9 @@ RENAME_NEW_NAME = 17
 FILE_WRITE_FLAG = 0x80
 #: What the BDOS leaves in S2 after a failed random seek (an "overflowed", unwritten FCB).
 BAD_SEEK = 0xC0
-
-NAMES = {
-    0: "system reset", 1: "console input", 2: "console output", 3: "reader input",
-    4: "punch output", 5: "list output", 6: "direct console I/O", 7: "get I/O byte",
-    8: "set I/O byte", 9: "print string", 10: "read console buffer", 11: "console status",
-    12: "version", 13: "reset disk system", 14: "select disk", 15: "open file",
-    16: "close file", 17: "search first", 18: "search next", 19: "delete file",
-    20: "read sequential", 21: "write sequential", 22: "make file", 23: "rename file",
-    24: "login vector", 25: "current disk", 26: "set DMA address", 27: "allocation vector",
-    28: "write protect disk", 29: "read-only vector", 30: "set file attributes",
-    31: "disk parameter block", 32: "get/set user", 33: "read random", 34: "write random",
-    35: "file size", 36: "set random record", 37: "reset drive", 40: "write random zero fill",
-}  # fmt: skip
+#: What the reader (function 3, BIOS READER) returns on a machine with no reader attached:
+#: Ctrl-Z, end of file, as DR's BIOS guide asks of a reader device that has nothing to give.
+NO_READER = 0x1A
 
 
 @dataclass
@@ -105,10 +95,13 @@ class Bdos:
         self.caller = 0
         self.function = 0
         self._search: _Search | None = None
+        #: Calls of function numbers CP/M 2.2 does not have, by number (they returned 0).
+        self.unknown_calls: dict[int, int] = {}
         self.FUNCTIONS: dict[int, Callable[[int], int]] = {
             0: self.system_reset,
             1: lambda de: self.console.input_with_echo(),
             2: self.console_output,
+            3: lambda de: NO_READER,
             4: self.discard,  # punch: nothing is attached
             5: self.discard,  # list: nothing is attached
             6: lambda de: self.console.direct_io(de & 0xFF),
@@ -151,9 +144,8 @@ class Bdos:
         self.function, self.caller = function, caller
         handler = self.FUNCTIONS.get(function)
         if handler is None:
-            name = NAMES.get(function)
-            what = f"BDOS function {function}" + (f" ({name})" if name else "")
-            raise StopRun(UNIMPLEMENTED, f"{what} is not implemented (called at PC={caller:04X}h)")
+            self.unknown_calls[function] = self.unknown_calls.get(function, 0) + 1
+            return 0  # the BDOS returns at once with HL = 0000h for a number it does not have
         try:
             return handler(de) & 0xFFFF
         except DriveError as exc:
@@ -192,6 +184,11 @@ class Bdos:
     def _check_writable(self) -> None:
         if self.write_protected:
             self._disk_error("A", "R/O")
+
+    def _check_fcb_writable(self, fcb: bytearray) -> None:
+        """Writes look at t1' in the FCB itself (open copied it from the directory entry)."""
+        if fcb[FCB_NAME + 8] & 0x80:
+            self._disk_error("A", "File R/O")
 
     @staticmethod
     def _extent(fcb: bytearray) -> int:
@@ -297,8 +294,14 @@ class Bdos:
 
     # --- directory functions ---------------------------------------------------------------
 
+    def _clear_module(self, de: int) -> None:
+        """What the BDOS does first for open, make and search-first: S2 (the module number,
+        the high part of the extent) = 0, so junk a program left there does not matter."""
+        self.memory[(de + FCB_S2) & 0xFFFF] = 0
+
     def open_file(self, de: int) -> int:
         self._search = None
+        self._clear_module(de)
         fcb = self._fcb(de)
         self._check_drive(fcb)
         pattern = self._key(fcb)
@@ -364,6 +367,8 @@ class Bdos:
         return NOT_FOUND
 
     def search_first(self, de: int) -> int:
+        if self.memory[de & 0xFFFF] != WILDCARD and self.memory[(de + FCB_EX) & 0xFFFF] != WILDCARD:
+            self._clear_module(de)
         return self._search_from(de, 0)
 
     def search_next(self, de: int) -> int:
@@ -384,8 +389,10 @@ class Bdos:
     def make_file(self, de: int) -> int:
         """Function 22.  CP/M would add a second directory entry for a name that exists; here
         the existing file is emptied instead (programs delete before making anyway).  Making
-        a later extent (EX or S2 non-zero) of an existing file keeps its data."""
+        a later extent (EX non-zero) of an existing file keeps its data.  Like the BDOS, make
+        clears S2 first, then S1, RC and the allocation map."""
         self._search = None
+        self._clear_module(de)
         fcb = self._fcb(de)
         self._check_drive(fcb)
         self._check_writable()
@@ -411,6 +418,9 @@ class Bdos:
         fcb = self._fcb(de)
         self._check_drive(fcb)
         self._check_writable()
+        # The new name's drive byte is ignored: the BDOS overwrites it with the user number
+        # (which it has put in byte 0 for its directory search at that point).
+        self.memory[(de + RENAME_NEW_NAME - 1) & 0xFFFF] = self.user
         old = fcb_key(bytes(fcb[FCB_NAME : FCB_NAME + KEY_LENGTH]))
         new = fcb_key(bytes(fcb[RENAME_NEW_NAME : RENAME_NEW_NAME + KEY_LENGTH]))
         if old is None or new is None:
@@ -455,6 +465,7 @@ class Bdos:
         fcb = self._fcb(de)
         self._check_drive(fcb)
         self._check_writable()
+        self._check_fcb_writable(fcb)
         key = self._file_key(fcb)
         if key is None:
             return 1
@@ -464,11 +475,17 @@ class Bdos:
         if code:
             return code
         self.memory[(de + FCB_S2) & 0xFFFF] &= ~FILE_WRITE_FLAG & 0xFF
+        self._update_map(de, key, record)
         self._position(de, record + 1, self._records(key))
         if (record + 1) % RECORDS_PER_EXTENT == 0:
             self._position(de, record, self._records(key))
             self.memory[(de + FCB_CR) & 0xFFFF] = RECORDS_PER_EXTENT
         return 0
+
+    def _update_map(self, de: int, key: bytes, record: int) -> None:
+        """After a write the FCB's allocation map shows the blocks of its extent, as the BDOS's
+        does when a write takes a new block (the block numbers are those of our directory)."""
+        self._store(de + FCB_ALLOCATION, self.drive.allocation_map(key, record // RECORDS_PER_EXTENT))
 
     def _seek_error(self, de: int, code: int) -> int:
         """A failed random seek marks the FCB "not written" so that closing it is harmless."""
@@ -512,6 +529,7 @@ class Bdos:
         record = self._random_record(de)
         if record is None:
             return self._seek_error(de, 6)
+        self._check_fcb_writable(fcb)
         key = self._file_key(fcb)
         if key is None:
             return self._bad_seek(de, 5)
@@ -522,6 +540,7 @@ class Bdos:
         if code:
             return code
         self._position(de, record, self._records(key))
+        self._update_map(de, key, record)
         self.memory[(de + FCB_S2) & 0xFFFF] &= ~FILE_WRITE_FLAG & 0xFF
         return 0
 

@@ -1,16 +1,17 @@
 """``ulm-emu PROGRAM.COM [ARGS...]`` and ``ulm run PROGRAM.COM [ARGS...]``: one implementation.
 
 Exit status: 0 after a warm boot (or when piped console input ran out while the program waited
-for a key), 1 for an error before the program starts (missing file, bad option value, bad
-symbol file), 2 for a usage error, 3 T-state limit, 4 HALT, 5 unimplemented BDOS/BIOS
-function, 6 program larger than the TPA, 7 CP/M disk error (``Bdos Err On A: R/O`` ...),
-8 host I/O error, 130 Ctrl-C typed three times, 141 when stdout is closed by its reader.
-Errors are one line on stderr.
+for a key), 1 for an error before the program starts (missing file, not a regular file, bad
+option value, bad symbol file) or a closed stdout, 2 for a usage error, 3 T-state limit,
+4 HALT, 5 a BIOS disk entry, 6 program larger than the TPA, 7 CP/M disk error
+(``Bdos Err On A: R/O`` ...), 8 host I/O error, 130 Ctrl-C typed three times (or SIGINT),
+141 when stdout is closed by its reader.  Errors are one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import time
@@ -19,15 +20,15 @@ from pathlib import Path
 from ulm_emu import errors
 from ulm_emu.console import StreamConsole
 from ulm_emu.errors import EmuError, ProgramTooLarge
-from ulm_emu.machine import CPMMachine, RunResult, parse_memory_size
+from ulm_emu.machine import CPMMachine, MemoryLayout, RunResult, parse_memory_size, read_program
 from ulm_emu.symbols import load_symbols
 from ulm_spec.errors import UlmError
 
 DESCRIPTION = "Run a CP/M 2.2 .COM program on an emulated Z80 (console on stdin/stdout)."
 EPILOG = (
     "exit status: 0 warm boot (or end of piped input), 1 error, 2 usage, 3 T-state limit, "
-    "4 HALT, 5 unimplemented BDOS/BIOS call, 6 program larger than the TPA, "
-    "7 CP/M disk error, 8 host I/O error, 130 Ctrl-C x3, 141 output closed"
+    "4 HALT, 5 BIOS disk call, 6 program larger than the TPA, "
+    "7 CP/M disk error, 8 host I/O error, 130 Ctrl-C x3 or SIGINT, 141 output closed"
 )
 REFERENCE_MHZ = 4.0
 
@@ -65,8 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-tstates", type=_tstates, metavar="N", help="stop the program after N T-states"
     )
     parser.add_argument(
-        "--stats", action="store_true", help="print instructions, T-states and speed to stderr"
+        "--stats", action="store_true", help="print instructions, T-states, speed and core to stderr"
     )
+    parser.add_argument(
+        "--core", choices=("auto", "c", "python"), default=None,
+        help="Z80 core: c (compiled on first use), python, or auto = c when a C compiler is "
+        "there (default: $ULM_EMU_CORE, else auto)",
+    )  # fmt: skip
     parser.add_argument(
         "--trace", action="store_true", help="print every instruction, disassembled, to stderr"
     )
@@ -78,22 +84,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _print_stats(result: RunResult, seconds: float, prog: str) -> None:
+def _print_stats(result: RunResult, seconds: float, prog: str, core: str) -> None:
     at_reference = result.tstates / (REFERENCE_MHZ * 1e6)
     mhz = result.tstates / seconds / 1e6 if seconds > 0 else float("inf")
-    print(
+    say(
         f"{prog}: {result.instructions} instructions, {result.tstates} T-states "
-        f"({at_reference:.3f} s on a {REFERENCE_MHZ:g} MHz Z80); emulated in {seconds:.3f} s "
-        f"= {mhz:.2f} MHz",
-        file=sys.stderr,
+        f"({at_reference:.3f} s on a {REFERENCE_MHZ:g} MHz Z80); emulated in {seconds:.4f} s "
+        f"= {mhz:.2f} MHz ({core} core)"
     )
 
 
 def _print_profile(profile: dict[str, int], total: int, prog: str) -> None:
-    print(f"{prog}: T-states by label (nearest label at or below the PC):", file=sys.stderr)
+    say(f"{prog}: T-states by label (nearest label at or below the PC):")
     for name, tstates in sorted(profile.items(), key=lambda item: -item[1]):
         share = 100 * tstates / total if total else 0.0
-        print(f"{tstates:>14}  {share:6.2f}%  {name}", file=sys.stderr)
+        say(f"{tstates:>14}  {share:6.2f}%  {name}")
+
+
+def say(line: str) -> None:
+    """One line on stderr; nothing when stderr is closed or its reader has gone (a message
+    must never end the run with a second error, nor land on stdout)."""
+    try:
+        os.write(2, (line + "\n").encode("utf-8", "replace"))
+    except OSError:
+        pass
 
 
 def execute(args: argparse.Namespace, prog: str = "ulm-emu") -> int:
@@ -104,27 +118,29 @@ def execute(args: argparse.Namespace, prog: str = "ulm-emu") -> int:
         # The reader of our output went away (``ulm-emu X.COM | head``): stop quietly, as
         # programs killed by SIGPIPE do, without a second error when Python flushes stdout.
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, 1)
         os.close(devnull)
-        return 128 + 13
+        return errors.EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:  # SIGINT (Ctrl-C on a terminal that is not our console)
+        return errors.EXIT_STATUS[errors.INTERRUPTED]
     except ProgramTooLarge as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        say(f"{prog}: error: {exc}")
         return errors.EXIT_TOO_LARGE
     except UlmError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        say(f"{prog}: error: {exc}")
         return errors.EXIT_ERROR
     except OSError as exc:
+        if exc.errno == errno.EBADF and exc.filename is None:
+            say(f"{prog}: error: cannot write the program's output: stdout is closed")
+            return errors.EXIT_ERROR
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"{prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        say(f"{prog}: error: {where}{exc.strerror or exc}")
         return errors.EXIT_ERROR
 
 
 def _execute(args: argparse.Namespace, prog: str) -> int:
     program_path = Path(args.program)
-    try:
-        program = program_path.read_bytes()
-    except OSError as exc:
-        raise EmuError(f"{program_path}: {exc.strerror}") from exc
+    program = read_program(program_path, MemoryLayout(args.memory))
     symbols = load_symbols(Path(args.symbols)) if args.symbols else None
     if args.profile and symbols is None:
         raise EmuError("--profile needs --symbols FILE (the labels to attribute T-states to)")
@@ -133,8 +149,9 @@ def _execute(args: argparse.Namespace, prog: str) -> int:
         raise EmuError(f"--dir {directory}: not a directory")
     console = StreamConsole()
     machine = CPMMachine(
-        memory_k=args.memory, directory=directory, read_only=args.read_only, console=console
-    )
+        memory_k=args.memory, directory=directory, read_only=args.read_only, console=console,
+        core=args.core,
+    )  # fmt: skip
     try:
         machine.load(program, args.args)
         started = time.perf_counter()
@@ -149,9 +166,9 @@ def _execute(args: argparse.Namespace, prog: str) -> int:
         machine.close()
     if result.message:
         label = "note" if result.exit_status == 0 else "error"
-        print(f"{prog}: {label}: {result.message}", file=sys.stderr)
+        say(f"{prog}: {label}: {result.message}")
     if args.stats:
-        _print_stats(result, seconds, prog)
+        _print_stats(result, seconds, prog, machine.cpu.core)
     if args.profile:
         _print_profile(result.profile, result.tstates, prog)
     return result.exit_status
@@ -160,7 +177,11 @@ def _execute(args: argparse.Namespace, prog: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ulm-emu", description=DESCRIPTION, epilog=EPILOG)
     add_arguments(parser)
-    return execute(parser.parse_args(argv), "ulm-emu")
+    try:
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        return errors.EXIT_STATUS[errors.INTERRUPTED]
+    return execute(args, "ulm-emu")
 
 
 class RunCommand:

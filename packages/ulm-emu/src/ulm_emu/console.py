@@ -13,6 +13,10 @@ A console is any object with the methods of :class:`Console`.  Two are provided:
 
 When input runs out, :meth:`Console.read` returns ``None``; the machine then ends the run with
 the reason ``end-of-input`` (a CP/M program waiting for a key would wait forever).
+
+Input that does not come from a person at a terminal (``live`` false: scripted, piped, a file)
+reaches the program through :class:`TypedInput`, which delivers it the way a person types it:
+one line at a time, when the program waits for it (see there).
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ import os
 import select
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO, Protocol
+
+from ulm_emu.errors import END_OF_INPUT, StopRun
 
 CTRL_C = 0x03
 CR = 0x0D
@@ -35,6 +41,8 @@ class ConsoleInterrupt(Exception):
 
 
 class Console(Protocol):
+    """``live`` (optional, default false): keys arrive when a person types them (a terminal)."""
+
     def read(self) -> int | None:
         """Wait for the next input byte; None when the input has ended."""
 
@@ -50,6 +58,8 @@ class Console(Protocol):
 
 class ScriptedConsole:
     """Console input from a byte string; everything written is kept in :attr:`output`."""
+
+    live = False
 
     def __init__(self, input_bytes: bytes = b"") -> None:
         self._input = bytes(input_bytes)
@@ -78,6 +88,23 @@ class ScriptedConsole:
         return self._input[self._position :]
 
 
+class _FileDescriptorOutput:
+    """Unbuffered writes to a file descriptor (stdout), straight through ``os.write``: it works
+    when Python has no ``sys.stdout`` (fd 1 closed) and reports EBADF / EPIPE as OSErrors."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
 class StreamConsole:
     """The console on file descriptors (stdin/stdout by default)."""
 
@@ -89,11 +116,12 @@ class StreamConsole:
         if input_fd is None:
             try:
                 input_fd = sys.stdin.fileno()
-            except (OSError, ValueError):  # no stdin at all (closed): input has ended
+            except (AttributeError, OSError, ValueError):  # no stdin at all (closed): input has ended
                 input_fd = os.open(os.devnull, os.O_RDONLY)
         self._fd = input_fd
-        self._output = output if output is not None else sys.stdout.buffer
+        self._output: BinaryIO | _FileDescriptorOutput = output if output is not None else _FileDescriptorOutput(1)
         self.is_tty = os.isatty(self._fd)
+        self.live = self.is_tty
         self._pending: deque[int] = deque()
         self._ended = False
         self._after_cr = False
@@ -179,3 +207,76 @@ class StreamConsole:
             readable, _, _ = select.select([self._fd], [], [], 0)
             if readable:
                 self._take(os.read(self._fd, 4096))
+
+
+class TypedInput:
+    """Scripted or piped console input, typed the way a person would type it.
+
+    A person types the next line when the program waits for it -- not while it is printing
+    and merely checking now and then whether a key was pressed to stop it (DDT's ``D``,
+    MBASIC's ``RUN``, any listing that Ctrl-C can interrupt).  So:
+
+    * Input is released one line at a time, through its Return.  A released line stays
+      available, to reads and to status checks, until the program has read all of it.
+    * The next line is released when the program waits for a key: a reading call (BDOS 1 and
+      10, BIOS CONIN), or a loop of status checks -- BDOS 11, BDOS 6 with E = 0FFh, BIOS CONST
+      -- :attr:`WAIT_POLLS` checks in a row, each at most :attr:`WAIT_GAP` T-states after the
+      previous one, with no console output or input in between.  Until then a status check
+      reports no key, and the line stays unread for the program's next real read.
+    * When the input has ended and the program waits for a key in such a loop, the run ends
+      (reason ``end-of-input``), as when it waits in a reading call: no program spins forever
+      on a pipe that has nothing more to give.
+
+    Wraps any :class:`Console`; ``clock()`` gives the CPU's T-states.
+    """
+
+    #: Status checks in a row that mean "the program is waiting for a key".
+    WAIT_POLLS = 100
+    #: At most this many T-states between two checks of such a waiting loop (a program that
+    #: does more work between checks is busy, not waiting).
+    WAIT_GAP = 2_000
+    live = False
+
+    def __init__(self, device: Console, clock: Callable[[], int]) -> None:
+        self.device = device
+        self._clock = clock
+        self._line: deque[int] = deque()
+        self._polls = 0
+        self._last_poll: int | None = None
+
+    def _type_line(self) -> bool:
+        """Release the next line (through its Return); False when the input has ended."""
+        while True:
+            byte = self.device.read()
+            if byte is None:
+                return bool(self._line)
+            self._line.append(byte)
+            if byte == CR:
+                return True
+
+    def read(self) -> int | None:
+        self._polls = 0
+        if not self._line:
+            self._type_line()
+        return self._line.popleft() if self._line else None
+
+    def ready(self) -> bool:
+        if self._line:
+            return True
+        now = self._clock()
+        close = self._last_poll is not None and now - self._last_poll <= self.WAIT_GAP
+        self._last_poll = now
+        self._polls = self._polls + 1 if close else 1
+        if self._polls < self.WAIT_POLLS:
+            return False
+        self._polls = 0
+        if not self._type_line():
+            raise StopRun(END_OF_INPUT, "console input ended while the program checked for a key in a loop")
+        return True
+
+    def write(self, data: bytes) -> None:
+        self._polls = 0
+        self.device.write(data)
+
+    def poll(self) -> None:
+        self.device.poll()

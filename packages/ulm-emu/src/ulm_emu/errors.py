@@ -31,6 +31,9 @@ EXIT_STATUS: dict[str, int] = {
 }
 #: The status when the ``.COM`` file does not fit in the TPA.
 EXIT_TOO_LARGE = 6
+#: The status when the reader of the program's output went away (128 + SIGPIPE, as a shell
+#: reports a program killed by it).
+EXIT_BROKEN_PIPE = 141
 EXIT_ERROR = 1
 
 

@@ -177,8 +177,9 @@ class HostDrive:
         #: The highest directory slot used since the drive was logged in (the BDOS's
         #: "cdrmax": deleting does not lower it; searches stop after it).
         self.high_water = -1
-        self.sync()
-        self.log_in()
+        # The host folder is read at the first directory operation, not here: a program that
+        # never looks at its disk starts as fast in a folder of 20,000 files as in an empty one.
+        self._scanned = False
 
     # --- the directory --------------------------------------------------------------------
 
@@ -216,38 +217,56 @@ class HostDrive:
                 if known is None or extent >= known.extents:
                     self._slots[index] = None
         taken = {slot for slot in self._slots if slot is not None}
+        free = [index for index in range(len(self._slots) - 1, -1, -1) if self._slots[index] is None]
         for key, file in files.items():
             for extent in range(file.extents):
-                if (key, extent) not in taken:
-                    free = self._free_slot()
-                    if free is None:
-                        break  # the file stays readable; the directory just cannot list it
-                    self._slots[free] = (key, extent)
-        stale = [name for name in self._open_files if all(f.host_name != name for f in files.values())]
-        for name in stale:
+                if (key, extent) not in taken and free:  # when full: readable, not listed
+                    self._slots[free.pop()] = (key, extent)
+        names = {file.host_name for file in files.values()}
+        for name in [name for name in self._open_files if name not in names]:
             self._forget(name)
         self._files = files
         used = [index for index, slot in enumerate(self._slots) if slot is not None]
         self.high_water = max([self.high_water, *used])
+        self._scanned = True
         return files
 
-    def log_in(self) -> None:
-        """What the BDOS does when it logs the drive in (reset): recount the used slots."""
-        used = [index for index, slot in enumerate(self._slots) if slot is not None]
-        self.high_water = max(used, default=-1)
+    def _ensure_scanned(self) -> None:
+        if not self._scanned:
+            self.sync()
 
-    def _free_slot(self) -> int | None:
+    def log_in(self) -> None:
+        """What the BDOS does when it logs the drive in (reset): recount the used slots (at the
+        first scan, if the folder has not been read yet)."""
+        if self._scanned:
+            used = [index for index, slot in enumerate(self._slots) if slot is not None]
+            self.high_water = max(used, default=-1)
+
+    def _give_slot(self, key: bytes, extent: int) -> None:
+        """A new extent of a file written here takes the first free slot, if there is one."""
         for index, slot in enumerate(self._slots):
             if slot is None:
-                return index
-        return None
+                self._slots[index] = (key, extent)
+                self.high_water = max(self.high_water, index)
+                return
 
     def free_slots(self) -> int:
+        self._ensure_scanned()
         return sum(slot is None for slot in self._slots)
 
     def directory(self) -> list[DirectoryEntry | None]:
         """The directory as CP/M would see it: one item per slot (None = empty, E5h)."""
-        files = self.sync()
+        return self._entries(self.sync())
+
+    def allocation_map(self, key: bytes, extent: int) -> bytes:
+        """The 16 allocation bytes of the directory entry of ``key``'s ``extent`` as they are
+        now (after the writes made through this drive), without re-reading the host folder."""
+        for entry in self._entries(self._files):
+            if entry is not None and entry.file.key == key and entry.extent == extent:
+                return entry.encode(0, self.geometry.block_size)[16:32]
+        return bytes(16)
+
+    def _entries(self, files: dict[bytes, HostFile]) -> list[DirectoryEntry | None]:
         entries: list[DirectoryEntry | None] = []
         block = self.geometry.directory_blocks
         for index, slot in enumerate(self._slots):
@@ -260,6 +279,7 @@ class HostDrive:
         return entries
 
     def used_blocks(self) -> int:
+        self._ensure_scanned()
         size = self.geometry.block_size
         return self.geometry.directory_blocks + sum(
             -(-f.size // size) for f in self._files.values()
@@ -285,6 +305,7 @@ class HostDrive:
         return None
 
     def slot_of(self, key: bytes, extent: int = 0) -> int | None:
+        self._ensure_scanned()
         try:
             return self._slots.index((key, extent))
         except ValueError:
@@ -386,11 +407,10 @@ class HostDrive:
                 return 2
             raise HostIOError(f"{self.path}/{file.host_name}: {exc.strerror}") from exc
         if new_size > old_size:
-            self._files[key] = HostFile(key, file.host_name, new_size, file.read_only)
-            if (new_size - 1) // (RECORDS_PER_EXTENT * RECORD_SIZE) != (
-                max(old_size, 1) - 1
-            ) // (RECORDS_PER_EXTENT * RECORD_SIZE):
-                self.sync()  # a new extent: give it its directory slot now
+            grown = HostFile(key, file.host_name, new_size, file.read_only)
+            self._files[key] = grown
+            for extent in range(HostFile(key, file.host_name, old_size, file.read_only).extents, grown.extents):
+                self._give_slot(key, extent)  # a new extent gets its directory slot now
         return 0
 
     def _check_growth(self, file: HostFile, old_size: int, new_size: int) -> int:
@@ -400,7 +420,8 @@ class HostDrive:
         current = HostFile(file.key, file.host_name, old_size, file.read_only)
         if extra_blocks == 0 and grown.extents == current.extents:
             return 0  # the new records fit in blocks the file already has
-        self.sync()
+        # Counted on the folder as last read plus this machine's own writes: re-reading a
+        # large folder for every new block would make writing slow.
         if self.used_blocks() + extra_blocks > self.geometry.blocks:
             return 2
         if grown.extents - current.extents > self.free_slots():

@@ -32,18 +32,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import sys
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TextIO
 
 from ulm_emu import errors
-from ulm_emu.bdos import Bdos
+from ulm_emu.bdos import NO_READER, Bdos
 from ulm_emu.ccp import command_tail, default_fcbs
 from ulm_emu.conio import BdosConsole
-from ulm_emu.console import Console, ConsoleInterrupt, ScriptedConsole
+from ulm_emu.console import Console, ConsoleInterrupt, ScriptedConsole, TypedInput
 from ulm_emu.cpu import Z80
 from ulm_emu.errors import EmuError, ProgramTooLarge, StopRun
 from ulm_emu.hostdrive import DiskGeometry, DriveError, HostDrive, HostIOError
@@ -114,6 +114,54 @@ def parse_memory_size(text: str) -> int:
     return size
 
 
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+)  # fmt: skip
+
+
+def read_program(path: str | os.PathLike[str], layout: MemoryLayout) -> bytes:
+    """The bytes of a ``.COM`` file that fits ``layout``'s TPA.
+
+    Nothing but a regular file is read: the file is opened without waiting (a FIFO with no
+    writer, a terminal) and checked with ``fstat`` before any byte is read, so a FIFO or a
+    device is refused at once; a file larger than the TPA is refused before it is read
+    (:class:`ProgramTooLarge`), whatever its size.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise EmuError(f"{path}: {exc.strerror}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _FILE_KINDS if test(info.st_mode)), "a special file")
+            raise EmuError(f"{path}: not a regular file ({kind})")
+        limit = layout.max_program_size
+        if info.st_size > limit:
+            raise ProgramTooLarge(_too_large(info.st_size, layout))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):  # it may grow meanwhile
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise EmuError(f"{path}: {exc.strerror}") from exc
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ProgramTooLarge(_too_large(size, layout))
+    return b"".join(chunks)
+
+
+def _too_large(size: int, layout: MemoryLayout) -> str:
+    return (
+        f"program is {size} bytes; the TPA of a {layout.size_k}K CP/M system holds "
+        f"{layout.max_program_size} (0100h-{layout.ccp_base - 1:04X}h)"
+    )
+
+
 @dataclass
 class RunResult:
     """How a run ended."""
@@ -143,7 +191,8 @@ class CPMMachine:
     >>> result.exit_reason                               # "warm-boot" for a normal end
 
     ``directory`` is mounted as drive A: (None: a fresh empty temporary directory, removed by
-    :meth:`close`).  ``console`` defaults to a :class:`ScriptedConsole` with no input.  The
+    :meth:`close`).  ``console`` defaults to a :class:`ScriptedConsole` with no input.  ``core``
+    is the Z80 core: ``"auto"`` (default: C when it can be built), ``"c"`` or ``"python"``.  The
     machine itself is the
     :class:`ulm_spec.plugins.MachineView` given to probes.
     """
@@ -156,11 +205,17 @@ class CPMMachine:
         read_only: bool = False,
         console: Console | None = None,
         geometry: DiskGeometry | None = None,
+        core: str | None = None,
     ) -> None:
         self.layout = MemoryLayout(memory_k)
-        self.cpu = Z80()
+        self.cpu = Z80(core=core)
         self.console: Console = console if console is not None else ScriptedConsole()
-        self.conio = BdosConsole(self.console)
+        #: What the program talks to: the console itself at a terminal, else the console's
+        #: input typed one line at a time when the program waits (ulm_emu.console.TypedInput).
+        self.terminal: Console = (
+            self.console if getattr(self.console, "live", False) else TypedInput(self.console, lambda: self.cpu.tstates)
+        )
+        self.conio = BdosConsole(self.terminal)
         self._own_empty_dir: str | None = None
         if directory is None:
             import tempfile
@@ -233,10 +288,7 @@ class CPMMachine:
         """Put ``program`` at 0100h with ``args`` as the command tail and default FCBs, and
         make the CPU ready to start it.  Raises :class:`ProgramTooLarge` if it does not fit."""
         if len(program) > self.layout.max_program_size:
-            raise ProgramTooLarge(
-                f"program is {len(program)} bytes; the TPA of a {self.layout.size_k}K CP/M "
-                f"system holds {self.layout.max_program_size} (0100h-{self.layout.ccp_base - 1:04X}h)"
-            )
+            raise ProgramTooLarge(_too_large(len(program), self.layout))
         tail = command_tail(args)
         first, second = default_fcbs(tail)
         memory = self.cpu.memory
@@ -261,11 +313,8 @@ class CPMMachine:
         cpu.halted = False
 
     def load_file(self, path: str | os.PathLike[str], args: Sequence[str] = ()) -> None:
-        try:
-            program = Path(path).read_bytes()
-        except OSError as exc:
-            raise EmuError(f"{path}: {exc.strerror}") from exc
-        self.load(program, args)
+        """:meth:`load` from a file, checked first with :func:`read_program`."""
+        self.load(read_program(path, self.layout), args)
 
     def add_probe(self, address: int, callback: Probe) -> None:
         """Call ``callback(self)`` each time the PC reaches ``address``, before the instruction
@@ -310,15 +359,15 @@ class CPMMachine:
         if name in ("BOOT", "WBOOT"):
             raise StopRun(errors.WARM_BOOT)
         if name == "CONST":
-            cpu.a = 0xFF if self.console.ready() else 0
+            cpu.a = 0xFF if self.terminal.ready() else 0
         elif name == "CONIN":
             cpu.a = self.conio.raw_read()
         elif name == "CONOUT":
-            self.console.write(bytes([cpu.c]))
+            self.terminal.write(bytes([cpu.c]))
         elif name in ("LIST", "PUNCH"):
             pass
         elif name == "READER":
-            cpu.a = 0x1A  # nothing attached: end of file
+            cpu.a = NO_READER  # nothing attached: end of file
         elif name == "LISTST":
             cpu.a = 0xFF
         else:

@@ -17,7 +17,8 @@ from ulm_spec.plugins import ComResult, Probe
 class CPMComRunner:
     """:class:`ulm_spec.plugins.ComRunner` on a fresh :class:`CPMMachine` per run.
 
-    ``directory`` is mounted as drive A: (default: an empty temporary directory);
+    ``directory`` is mounted as drive A: (default: an empty temporary directory); ``core`` picks
+    the Z80 core (see :class:`ulm_emu.cpu.Z80`);
     ``console_input`` is fed to the console byte for byte, unchanged (use ``\\r`` for Return).
     The result's ``extra`` holds ``message`` (why the run ended, empty after a warm boot),
     ``exit_status`` (as the ``ulm-emu`` command would exit) and ``pc``.
@@ -31,10 +32,12 @@ class CPMComRunner:
         memory_k: int = 64,
         directory: str | os.PathLike[str] | None = None,
         read_only: bool = False,
+        core: str | None = None,
     ) -> None:
         self.memory_k = memory_k
         self.directory = directory
         self.read_only = read_only
+        self.core = core
 
     def run(
         self,
@@ -51,6 +54,7 @@ class CPMComRunner:
             directory=self.directory,
             read_only=self.read_only,
             console=console,
+            core=self.core,
         )
         try:
             machine.load(program, args)

@@ -55,6 +55,8 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_METADATA_BYTES = 256 * 1024
 #: Deepest nesting allowed in metadata.
 MAX_METADATA_DEPTH = 16
+#: Most arrays and maps in one msgpack object of a .ulm file (a model needs a few dozen).
+MAX_CONTAINERS = 65536
 
 _ENCODER_FIELDS = ("query_buckets", "context_buckets", "context_length", "activation_scale", "max_output")
 
@@ -110,7 +112,24 @@ def load_model(path: str | os.PathLike[str]) -> Model:
     return load(path)
 
 
+class _TooManyContainers(Exception):
+    pass
+
+
 def _unpack(data: bytes, source: str, what: str, max_len: int) -> Any:
+    """Decode msgpack with every length bounded, no extension types, string map keys only, at
+    most :data:`MAX_CONTAINERS` arrays and maps (so that memory stays a small multiple of the
+    file's size whatever its shape) and msgpack's own nesting limit (about 1000 levels; the
+    metadata check then allows 16)."""
+    containers = 0
+
+    def count(value: Any) -> Any:
+        nonlocal containers
+        containers += 1
+        if containers > MAX_CONTAINERS:
+            raise _TooManyContainers
+        return value
+
     try:
         return msgpack.unpackb(
             data,
@@ -122,11 +141,15 @@ def _unpack(data: bytes, source: str, what: str, max_len: int) -> Any:
             max_array_len=min(max_len, 1 << 16),
             max_map_len=4096,
             max_ext_len=0,
+            list_hook=count,
+            object_hook=count,
         )
+    except _TooManyContainers:
+        raise ModelFormatError(f"{source}: {what}: more than {MAX_CONTAINERS} arrays and maps") from None
     except msgpack.ExtraData:
         raise ModelFormatError(f"{source}: {what}: trailing bytes after the msgpack data") from None
     except Exception as exc:  # msgpack raises several types for truncated or malformed data
-        raise ModelFormatError(f"{source}: {what}: not valid msgpack ({exc})") from None
+        raise ModelFormatError(f"{source}: {what}: not valid msgpack ({str(exc) or type(exc).__name__})") from None
 
 
 def _field(mapping: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:

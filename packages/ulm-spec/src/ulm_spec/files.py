@@ -7,8 +7,8 @@ Outputs (:func:`check_outputs`, :func:`atomic_write`)
     An output path is refused, before any work is done, when it is empty, when it names one of the
     command's inputs (the same file, by inode, or the same path once links are resolved), when two
     outputs of one command name the same file, when it exists and is not a regular file (a
-    directory, a FIFO, a device: ``-o /dev/null`` must never replace ``/dev/null``), or when its
-    folder does not exist. A file is written to a temporary file beside the target and renamed over
+    directory, a FIFO, a device: ``-o /dev/null`` must never replace ``/dev/null``), when it
+    exists but its owner made it read-only, or when its folder does not exist. A file is written to a temporary file beside the target and renamed over
     it, so that either the whole new file appears or nothing changes; the temporary file is removed
     on any error, Ctrl-C or SIGTERM (the ``ulm`` command turns SIGTERM into an exception). New files
     get the permissions of any shareable artifact (0666 minus the umask: 0644 usually), or 0600 for
@@ -17,7 +17,8 @@ Outputs (:func:`check_outputs`, :func:`atomic_write`)
 Inputs (:func:`read_input`)
     An input is opened without blocking and must be a regular file: a FIFO, a device or a directory
     is refused at once instead of hanging or reading without end. Its size is checked against the
-    reader's limit before anything is read.
+    reader's limit before anything is read. Text is decoded by :func:`decode_text`, whose error
+    names the file, the line and the column of the first byte that does not decode.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def check_output(path: PathLike, what: str = "-o", inputs: Iterable[PathLike] = 
             info = None  # a dangling link: the rename replaces the link itself
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise UlmError(f"{what} {text}: is {_describe(info.st_mode)}; the output must be a regular file")
+    if info is not None and not os.access(target, os.W_OK):
+        raise UlmError(f"{what} {text}: is read-only; refusing to replace it")
     if text.endswith(os.sep) or target.name in ("", ".", ".."):
         raise UlmError(f"{what} {text}: names a folder; give a file name")
     folder = target.parent
@@ -137,7 +140,9 @@ def atomic_open(path: PathLike, *, secret: bool = False) -> Iterator[BinaryIO]:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and exc.filename in (None, tmp):
+            # a failed write, chmod or rename: name the file the user asked for, never the
+            # temporary one (an OSError about another file passes through unchanged)
             raise UlmError(f"{target}: cannot write: {exc.strerror or exc}") from None
         raise
 
@@ -183,3 +188,15 @@ def read_input(path: PathLike, max_bytes: int, what: str = "") -> bytes:
     if len(data) > max_bytes:  # the file grew while we read it
         raise UlmError(f"{label}: is larger than {max_bytes} bytes")
     return data
+
+
+def decode_text(data: bytes, label: str, encoding: str = "utf-8") -> str:
+    """``data`` decoded as ``encoding``; a one-line :class:`UlmError` ``label:LINE: not valid
+    ENCODING (byte XXh at column N)`` for the first byte that does not decode."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        name = "ASCII" if encoding.lower() in ("ascii", "us-ascii") else encoding.upper()
+        raise UlmError(f"{label}:{line}: not valid {name} (byte {data[exc.start]:02X}h at column {column})") from None

@@ -8,7 +8,7 @@ Packages declare entry points in their ``pyproject.toml``:
     name ``cpm`` = a class implementing :class:`ComRunner` (shipped by ``ulm-emu``).
 ``ulm.builders``
     name ``z80`` = a class implementing :class:`Builder` (shipped by ``ulm-z80``; used by
-    ``ulm demo`` and ``ulm chat``).
+    ``ulm demo`` and ``ulm chat``, and by ``ulm train --fit`` for sizes and speeds).
 ``ulm.engines``
     name = an inference engine (``z80``, shipped by ``ulm-z80``), value = a class implementing
     :class:`Engine` (used by ``ulm ask --engine`` and ``ulm chat --engine``).
@@ -22,10 +22,12 @@ import argparse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ulm_spec.errors import UlmError
-from ulm_spec.model import Model
+
+if TYPE_CHECKING:  # only in annotations: importing the model would load numpy (see __init__)
+    from ulm_spec.model import Model
 
 COMMAND_GROUP = "ulm.commands"
 MACHINE_GROUP = "ulm.machines"
@@ -110,6 +112,72 @@ class ComRunner(Protocol):
         ...
 
 
+#: The ``exit_reason`` of a run that reached its ``max_tstates``.
+TSTATE_LIMIT = "tstate-limit"
+#: How many T-states a command lets one query run on the Z80 unless told otherwise
+#: (``--max-tstates``): 5e9 is 21 minutes of a 4 MHz Z80, more than the slowest program that
+#: fits a 48K TPA needs for the longest answer (255 characters).
+DEFAULT_MAX_TSTATES = 5_000_000_000
+
+
+def parse_tstates(text: str) -> int:
+    """A ``--max-tstates`` value: a positive whole number (``5_000_000``, ``5e6`` and ``0x100``
+    spellings accepted); argparse shows the error."""
+    cleaned = text.strip().replace("_", "")
+    try:
+        value = int(cleaned, 0)
+    except ValueError:
+        try:
+            number = float(cleaned)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not number.is_integer():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        value = int(number)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be positive")
+    return value
+
+
+class TStateLimitExceeded(UlmError):
+    """A Z80 program ran longer than the T-states it was allowed."""
+
+
+class BoundedRunner:
+    """A :class:`ComRunner` that lets each run take at most ``max_tstates`` T-states (or fewer,
+    if the caller asks for fewer) and turns a run that reaches its limit into
+    :class:`TStateLimitExceeded`, a one-line error naming ``option``."""
+
+    def __init__(self, runner: ComRunner, max_tstates: int, option: str = "--max-tstates") -> None:
+        self.runner = runner
+        self.max_tstates = max_tstates
+        self.option = option
+
+    def run(
+        self,
+        program: bytes,
+        *,
+        args: Sequence[str] = (),
+        console_input: bytes = b"",
+        max_tstates: int | None = None,
+        probes: Mapping[int, Probe] | None = None,
+    ) -> ComResult:
+        limit = self.max_tstates if max_tstates is None else min(max_tstates, self.max_tstates)
+        result = self.runner.run(program, args=args, console_input=console_input, max_tstates=limit, probes=probes)
+        if result.exit_reason == TSTATE_LIMIT:
+            raise tstate_limit_error(limit, self.option)
+        return result
+
+
+def tstate_limit_error(limit: int, option: str = "--max-tstates") -> TStateLimitExceeded:
+    """The one-line error for a run stopped after ``limit`` T-states, naming ``option``."""
+    seconds = limit / 4_000_000
+    shown = f"{seconds:,.0f}" if seconds >= 10 else f"{seconds:.2g}"
+    return TStateLimitExceeded(
+        f"the Z80 program did not finish within {limit:,} T-states ({shown} s at 4 MHz); {option} N allows more"
+    )
+
+
 class Engine(Protocol):
     """Answers queries with a model by some other means than the Python reference."""
 
@@ -122,11 +190,12 @@ class Engine(Protocol):
 ENGINE_PROVIDERS: dict[str, str] = {"z80": "ulm-z80 and ulm-emu"}
 
 
-def load_engine(name: str) -> Engine:
-    """The engine called ``name``, or a UlmError naming the package that provides it."""
+def load_engine(name: str, **options: object) -> Engine:
+    """The engine called ``name``, made with ``options`` (for the ``z80`` engine: ``runner``,
+    ``layout``, ``tpa_bytes``), or a UlmError naming the package that provides it."""
     for ep in entry_points(group=ENGINE_GROUP, name=name):
         factory = ep.load()
-        engine: Engine = factory()
+        engine: Engine = factory(**options)
         return engine
     provider = ENGINE_PROVIDERS.get(name)
     if provider:
@@ -169,11 +238,36 @@ class BuiltProgram:
     """The assembler's symbol file (``NAME VALUE`` lines, the format ulm-emu loads)."""
 
 
+@dataclass(frozen=True)
+class BuildEstimate:
+    """How large and how fast a model's program is, as its builder reports it."""
+
+    com_bytes: int
+    """The ``.COM`` file."""
+    tpa_bytes: int
+    """Bytes of the TPA used: file, buffers and stack."""
+    layout: str
+    """The kernel layout the builder chose."""
+    tstates_per_char: float
+    """T-states per generated character: measured on an emulated machine when ``measured``,
+    else predicted by the builder's cost model."""
+    measured: bool
+
+
 class Builder(Protocol):
     """Builds a model into a CP/M program (``ulm-z80`` implements it)."""
 
     def build(self, model: Model, *, layout: str = "auto", tpa_top: int | None = None) -> BuiltProgram:
         """Raise UlmError when the model cannot be built (too large, over the TPA budget)."""
+        ...
+
+    def estimate(
+        self, model: Model, *, layout: str = "auto", tpa_top: int | None = None, queries: Sequence[bytes] = ()
+    ) -> BuildEstimate:
+        """Build ``model`` and report its size and speed, measured on ``queries`` when a CP/M
+        machine is installed. ``model`` may be a stand-in: random weights of the intended shape,
+        with the intended charset and answer list (the program's size depends on them, and only
+        the builder knows how). Raise UlmError when the model does not fit."""
         ...
 
 

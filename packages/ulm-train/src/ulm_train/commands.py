@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ulm_spec.errors import UlmError
+from ulm_train.config import TrainConfig
 from ulm_train.data import DataError, Dataset, Pair, balance, compute_stats, format_pairs, read_files
 
 _SHOWN_PROBLEMS = 10
@@ -27,30 +28,8 @@ def _report_problems(dataset: Dataset, what: str) -> None:
     print(f"ulm: {what}: {len(dataset.problems)} malformed lines skipped (--strict makes them fatal)", file=sys.stderr)
 
 
-def _parse_hidden(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise UlmError(f"--hidden: expected comma-separated layer sizes like 256,192,128, got {text!r}") from None
-    if not sizes:
-        raise UlmError("--hidden: needs at least one hidden layer size")
-    return sizes
-
-
-def _parse_meta(items: Sequence[str]) -> dict[str, str]:
-    meta = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not eq or not key:
-            raise UlmError(f"--meta: expected KEY=VALUE, got {item!r}")
-        meta[key] = value
-    return meta
-
-
 def _split_validation(pairs: list[Pair], fraction: float, seed: int) -> tuple[list[Pair], list[Pair]]:
     """Hold out ``fraction`` of the distinct normalised inputs (all their pairs go together)."""
-    if not 0.0 <= fraction < 1.0:
-        raise UlmError(f"--val-fraction must be in [0, 1), not {fraction}")
     if fraction == 0.0:
         return pairs, []
     queries = sorted({pair.query for pair in pairs})
@@ -64,145 +43,233 @@ class TrainCommand:
     help = "train a model with quantisation-aware training and export it as a .ulm file"
     example = (
         "examples:\n"
-        "  ulm train pets.txt -o pets.ulm --hidden 64,32 --epochs 40\n"
-        "  ulm train --example guess -o guess.ulm     # the shipped example, byte for byte\n"
+        "  ulm train pets.txt -o pets.ulm --hidden 32,16          # stops once every pair is answered exactly\n"
+        "  ulm train pets.txt -o pets.ulm --fit                   # the widest layers whose program fits 40 KB\n"
+        "  ulm train --example guess -o guess.ulm                 # the shipped example, byte for byte\n"
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        from ulm_train.cli import add_config_arguments
+        from ulm_train.fit import DEFAULT_BUDGET, FIT_LAYOUTS
+
         parser.add_argument("data", nargs="*", help="training data files (input|response per line)")
         parser.add_argument("-o", "--output", required=True, help="the .ulm file to write")
         parser.add_argument(
-            "--example",
-            choices=("guess", "chat"),
+            "--example", choices=("guess", "chat"),
             help="train a shipped example from its shipped data with its recipe (options given override it)",
-        )
-        parser.add_argument("--hidden", help="hidden layer sizes (default 256,192,128)")
-        parser.add_argument("--epochs", type=int, help="epochs (default 60)")
-        parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-        parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
-        parser.add_argument("--batch-size", type=int, default=256, help="samples per step (default 256)")
+        )  # fmt: skip
+        parser.add_argument(
+            "--fit", nargs="?", const=str(DEFAULT_BUDGET), metavar="BYTES",
+            help=f"scale the --hidden shape to the widest layers whose default build (ulm build) fits BYTES of TPA "
+            f"(default {DEFAULT_BUDGET}: a 48K CP/M machine); needs ulm-z80",
+        )  # fmt: skip
+        parser.add_argument(
+            "--fit-layout", choices=FIT_LAYOUTS,
+            help="with --fit: auto (default) = the widest layers whose default build fits, usually the slow packed "
+            "layout at the edge; fast = the widest whose fast build fits (a little narrower, several times faster)",
+        )  # fmt: skip
+        add_config_arguments(parser)
         parser.add_argument("--val", nargs="+", default=[], metavar="FILE", help="validation data files")
         parser.add_argument(
-            "--val-fraction", type=float, default=0.0, help="hold out this fraction of the inputs instead of --val"
+            "--val-fraction", type=float, default=0.0, metavar="F",
+            help="hold out this fraction of the inputs instead of --val",
         )
-        parser.add_argument("--warmup", type=float, default=0.1, help="float-only fraction of the epochs (0.1)")
-        parser.add_argument("--ramp", type=float, default=0.4, help="fraction of epochs ramping to integer (0.4)")
-        parser.add_argument("--sparsity", type=float, default=0.0, help="target fraction of zero weights (0 = off)")
-        parser.add_argument(
-            "--overflow-margin", type=float, default=0.5, help="keep accumulators within this share of int16 (0.5)"
-        )
-        parser.add_argument(
-            "--input-dropout", type=float, help="zero each query bucket with this probability (default 0)"
-        )
-        parser.add_argument("--stop-at", type=float, default=0.0, help="stop once integer char accuracy >= this")
-        parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
-        parser.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT with .ckpt suffix)")
+        parser.add_argument("--checkpoint", metavar="FILE", help="checkpoint file (default: OUTPUT with .ckpt suffix)")
         parser.add_argument("--resume", action="store_true", help="continue from the checkpoint")
         parser.add_argument("--strict", action="store_true", help="malformed data lines are errors")
         parser.add_argument("--meta", action="append", default=[], metavar="KEY=VALUE", help="extra metadata")
-        parser.add_argument("--quiet", action="store_true", help="no per-epoch output")
+        parser.add_argument("--quiet", action="store_true", help="no progress lines")
+        parser.add_argument(
+            "--no-build-report", action="store_true",
+            help="do not build the trained model to report its .COM size and T-states per character",
+        )  # fmt: skip
 
     def run(self, args: argparse.Namespace) -> int:
+        plan = _plan_training(args)  # before torch is even imported
+
         from ulm_spec.fileformat import save
-        from ulm_train.progress import epoch_reporter
-        from ulm_train.train import TrainConfig, train
+        from ulm_train import progress
+        from ulm_train.train import train
 
-        if args.threads < 1:
-            raise UlmError("--threads must be at least 1")
-        data_paths: list[str] = list(args.data)
-        recipe: dict[str, Any] = {"hidden": "256,192,128", "epochs": 60, "input_dropout": 0.0}
-        if args.example:
-            from ulm_train.examples import RECIPES, data_file
-
-            if data_paths:
-                raise UlmError("give either data files or --example, not both")
-            data_paths = [str(data_file(args.example, "train"))]
-            recipe.update(RECIPES[args.example])
-        elif not data_paths:
-            raise UlmError("no training data: give data files or --example guess|chat")
-        for key in recipe:
-            if getattr(args, key) is not None:
-                recipe[key] = getattr(args, key)
-        config = TrainConfig(
-            hidden=_parse_hidden(str(recipe["hidden"])),
-            epochs=int(recipe["epochs"]),
-            seed=args.seed,
-            lr=args.lr,
-            batch_size=args.batch_size,
-            warmup=args.warmup,
-            ramp=args.ramp,
-            sparsity=args.sparsity,
-            overflow_margin=args.overflow_margin,
-            threads=args.threads,
-            stop_at=args.stop_at,
-            input_dropout=float(recipe["input_dropout"]),
-        )
-        config.check()
-        dataset = read_files(data_paths, strict=args.strict)
-        _report_problems(dataset, "training data")
-        if args.example:
-            from ulm_train.examples import DATA_LABEL
-
-            # Name the shipped file the same way wherever the package is installed, so that
-            # `ulm train --example NAME` writes the same bytes everywhere.
-            dataset.files = [(DATA_LABEL + Path(path).name, digest) for path, digest in dataset.files]
-        if args.val and args.val_fraction:
-            raise UlmError("use either --val or --val-fraction, not both")
-        val_dataset = read_files(args.val, strict=args.strict) if args.val else Dataset()
-        _report_problems(val_dataset, "validation data")
-        train_pairs, val_pairs = _split_validation(dataset.pairs, args.val_fraction, args.seed)
-        if args.val:
-            val_pairs = val_dataset.pairs
-        if not train_pairs:
-            raise UlmError("no training pairs (every line was empty, a comment or malformed)")
-        output = Path(args.output)
-        checkpoint = Path(args.checkpoint) if args.checkpoint else output.with_suffix(".ckpt")
-        # Fail now rather than after an hour of training.
-        for what, path in (("-o", output), ("--checkpoint", checkpoint)):
-            if not path.parent.is_dir():
-                raise UlmError(f"{what} {path}: folder {path.parent} does not exist")
-        metadata: dict[str, Any] = {
-            "data": [{"path": path, "sha256": digest} for path, digest in dataset.files],
-            "seed": args.seed,
-        }
-        if val_dataset.files:
-            metadata["val_data"] = [{"path": path, "sha256": digest} for path, digest in val_dataset.files]
-        if args.example:
-            metadata["example"] = args.example
-        metadata.update(_parse_meta(args.meta))
+        dataset, val_dataset, train_pairs, val_pairs = _read_training_data(args, plan)
+        config = plan.config
+        if plan.budget is not None:
+            config = _fit(config, train_pairs, plan.budget, args.fit_layout or "auto")
+        metadata = _provenance(args, dataset, val_dataset, plan.meta, config.seed)
         print(
             f"training on {len(train_pairs)} pairs"
             + (f", validating on {len(val_pairs)}" if val_pairs else "")
             + f"; layers {[256, *config.hidden]} -> classes",
             flush=True,
         )
-        with epoch_reporter(config.epochs, quiet=args.quiet) as report:
+        with progress.step_reporter(config.max_steps, quiet=args.quiet) as report:
             result = train(
-                train_pairs,
-                config,
-                val_pairs=val_pairs,
-                metadata=metadata,
-                checkpoint=checkpoint,
-                resume=args.resume,
-                report=report,
-            )
-        try:
-            save(result.model, output)
-        except OSError as exc:
-            raise UlmError(f"{output}: cannot write: {exc.strerror or exc}") from None
-        best = result.best_train
-        line = (
-            f"saved {output} (best epoch {result.best_epoch}: integer char accuracy {100 * best.int_char:.2f} %, "
-            f"exact {100 * best.int_exact:.2f} %"
-        )
-        if result.best_val is not None:
-            line += f"; validation {100 * result.best_val.int_char:.2f} % / {100 * result.best_val.int_exact:.2f} %"
-        zeros = result.model.metadata["training"]["zero_weights"]
-        print(line + f"; {100 * zeros:.1f} % zero weights) in {result.seconds:.1f} s")
+                train_pairs, config, val_pairs=val_pairs, metadata=metadata, checkpoint=plan.checkpoint,
+                resume=args.resume, report=report,
+            )  # fmt: skip
+        save(result.model, plan.output)
+        _print_result(result, plan.output)
+        if not args.no_build_report and not result.interrupted:
+            _print_build_report(result.model, plan.budget, train_pairs)
         if result.interrupted:
-            print(f"interrupted: saved the best model so far; continue with --resume ({checkpoint})")
+            print(f"interrupted: saved the best model so far; continue with --resume ({plan.checkpoint})")
             return 130
         return 0
+
+
+@dataclass
+class _TrainingPlan:
+    """``ulm train``'s arguments, all checked."""
+
+    config: TrainConfig
+    data_paths: list[str]
+    output: Path
+    checkpoint: Path
+    meta: dict[str, str]
+    budget: int | None
+
+
+def _plan_training(args: argparse.Namespace) -> _TrainingPlan:
+    """Check every argument before reading data or training (fail in a second, not in an hour)."""
+    from ulm_spec.files import check_output, check_outputs
+    from ulm_train.cli import check_fraction, check_metadata_fits, config_from_args, parse_meta
+    from ulm_train.fit import parse_budget
+
+    data_paths: list[str] = list(args.data)
+    recipe: dict[str, Any] = {}
+    if args.example:
+        from ulm_train.examples import RECIPES, data_file
+
+        if data_paths:
+            raise UlmError("give either data files or --example, not both")
+        data_paths = [str(data_file(args.example, "train"))]
+        recipe = dict(RECIPES[args.example])
+    elif not data_paths:
+        raise UlmError("no training data: give data files or --example guess|chat")
+    config = config_from_args(args, recipe)
+    check_fraction("--val-fraction", args.val_fraction)
+    if args.val and args.val_fraction:
+        raise UlmError("use either --val or --val-fraction, not both")
+    meta = parse_meta(args.meta)
+    check_metadata_fits(dict(meta), config)
+    budget = parse_budget(args.fit) if args.fit is not None else None
+    if args.fit_layout is not None and budget is None:
+        raise UlmError("--fit-layout chooses how --fit sizes the layers; give --fit too")
+    inputs = [*data_paths, *args.val]
+    output = check_output(args.output, "-o", inputs)  # first: the checkpoint's default name comes from it
+    checkpoint = args.checkpoint if args.checkpoint is not None else str(output.with_suffix(".ckpt"))
+    outputs = check_outputs({"-o": output, "--checkpoint": checkpoint}, inputs=inputs)
+    if args.resume and not outputs["--checkpoint"].is_file():
+        raise UlmError(f"--resume: no checkpoint at {checkpoint}")
+    return _TrainingPlan(config, data_paths, outputs["-o"], outputs["--checkpoint"], meta, budget)
+
+
+def _read_training_data(
+    args: argparse.Namespace, plan: _TrainingPlan
+) -> tuple[Dataset, Dataset, list[Pair], list[Pair]]:
+    """The training and validation data, read and checked against the model's limits."""
+    from ulm_train.data import check_trainable
+
+    dataset = read_files(plan.data_paths, strict=args.strict)
+    _report_problems(dataset, "training data")
+    if args.example:
+        from ulm_train.examples import DATA_LABEL
+
+        # Name the shipped file the same way wherever the package is installed, so that
+        # `ulm train --example NAME` writes the same bytes everywhere.
+        dataset.files = [(DATA_LABEL + Path(path).name, digest) for path, digest in dataset.files]
+    val_dataset = read_files(args.val, strict=args.strict) if args.val else Dataset()
+    _report_problems(val_dataset, "validation data")
+    train_pairs, val_pairs = _split_validation(dataset.pairs, args.val_fraction, plan.config.seed)
+    if args.val:
+        val_pairs = val_dataset.pairs
+    if not train_pairs:
+        raise UlmError("no training pairs (every line was empty, a comment or malformed)")
+    check_trainable(train_pairs, plan.config.free)
+    _warn_conflicts(dataset)
+    return dataset, val_dataset, train_pairs, val_pairs
+
+
+def _warn_conflicts(dataset: Dataset) -> None:
+    """Inputs with two answers: no model can answer both, so the training set cannot be fitted."""
+    conflicts = compute_stats(dataset).conflicts
+    if conflicts:
+        query, responses = conflicts[0]
+        shown = " / ".join(r.decode("ascii") for r in responses)
+        print(
+            f"ulm: warning: {len(conflicts)} inputs have more than one answer (e.g. {query.decode('ascii', 'replace')!r}: "
+            f"{shown}); training cannot answer them all (see ulm data stats)",
+            file=sys.stderr,
+        )
+
+
+def _fit(config: TrainConfig, train_pairs: list[Pair], budget: int, layout: str) -> TrainConfig:
+    """``config`` with the hidden layers ``--fit`` chooses (printed with the prediction)."""
+    from dataclasses import replace
+
+    from ulm_spec.model import EncoderParams
+    from ulm_train.data import check_trainable
+    from ulm_train.fit import describe, fit_hidden
+
+    charset, answers = check_trainable(train_pairs, config.free)
+    queries = list(dict.fromkeys(pair.query for pair in train_pairs))[:3]
+    which = "default" if layout == "auto" else layout
+    print(f"--fit {budget}: the widest {','.join(map(str, config.hidden))}-shaped layers whose {which} build fits ...", flush=True)
+    fit = fit_hidden(config.hidden, charset, answers, EncoderParams(), budget, queries, layout=layout)
+    print(f"--fit {budget}: hidden {','.join(map(str, fit.hidden))} ({fit.trials} trial builds); predicted "
+          f"{describe(fit.estimate, budget, stand_in=True)}")  # fmt: skip
+    chosen = replace(config, hidden=fit.hidden)
+    chosen.check()
+    return chosen
+
+
+def _provenance(
+    args: argparse.Namespace, dataset: Dataset, val_dataset: Dataset, meta: dict[str, str], seed: int
+) -> dict[str, Any]:
+    """The metadata stored with the model: data files with their sha256, seed, --meta items."""
+    metadata: dict[str, Any] = {
+        "data": [{"path": path, "sha256": digest} for path, digest in dataset.files],
+        "seed": seed,
+    }
+    if val_dataset.files:
+        metadata["val_data"] = [{"path": path, "sha256": digest} for path, digest in val_dataset.files]
+    if args.example:
+        metadata["example"] = args.example
+    metadata.update(meta)
+    return metadata
+
+
+def _print_result(result: Any, output: Path) -> None:
+    best = result.best_train
+    line = (
+        f"saved {output} (best at step {result.best_step}: integer char accuracy {100 * best.int_char:.2f} %, "
+        f"exact {100 * best.int_exact:.2f} %"
+    )
+    if result.best_val is not None:
+        line += f"; validation {100 * result.best_val.int_char:.2f} % / {100 * result.best_val.int_exact:.2f} %"
+    zeros = result.model.metadata["training"]["zero_weights"]
+    answers = f"{len(result.model.answers)} answers listed" if result.model.answers else "free generation"
+    print(line + f"; {100 * zeros:.1f} % zero weights; {answers})")
+    print(f"stopped after {result.steps} steps in {result.seconds:.1f} s: {result.stop.message}")
+
+
+def _print_build_report(model: Any, budget: int | None, train_pairs: list[Pair]) -> None:
+    """The trained model's real program size and speed, when ulm-z80 is installed."""
+    from ulm_spec.plugins import load_builder
+    from ulm_train.fit import CPM_ORIGIN, DEFAULT_BUDGET, describe
+
+    try:
+        builder = load_builder()
+    except UlmError:
+        return  # without ulm-z80 there is no program to measure; training itself is complete
+    tpa = budget if budget is not None else DEFAULT_BUDGET
+    queries = list(dict.fromkeys(pair.query for pair in train_pairs))[:3]
+    try:
+        estimate = builder.estimate(model, tpa_top=CPM_ORIGIN + tpa - 1, queries=queries)
+    except UlmError as exc:
+        print(f"program: the default build does not fit {tpa:,} bytes of TPA: {exc}")
+        return
+    print(f"program: {describe(estimate, tpa)}")
 
 
 class EvalCommand:
@@ -211,6 +278,8 @@ class EvalCommand:
         "examples:\n"
         "  ulm eval pets.ulm pets.txt\n"
         "  ulm eval guess.ulm heldout.txt --report report.md\n"
+        "  ulm eval guess.ulm heldout.txt --free        # ignore the model's answer list\n"
+        "a model that lists its answers is decoded with the list: it only ever gives one of them\n"
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -218,25 +287,28 @@ class EvalCommand:
         parser.add_argument("data", nargs="+", help="data files")
         parser.add_argument("--strict", action="store_true", help="malformed data lines are errors")
         parser.add_argument("--report", help="also write the report (markdown) to this file")
+        parser.add_argument("--free", action="store_true", help="generate freely, ignoring the model's answer list")
 
     def run(self, args: argparse.Namespace) -> int:
-        from ulm_spec.fileformat import load
-        from ulm_spec.npz import import_npz
+        from ulm_spec.fileformat import load_model
+        from ulm_spec.files import atomic_write, check_outputs
         from ulm_train.evaluate import evaluate_model
-        from ulm_train.llm import write_atomically
 
+        if args.report is not None:
+            check_outputs({"--report": args.report}, inputs=[args.model, *args.data])
         # An original Z80-μLM .npz is evaluated as imported, like ask/inspect/build accept it.
-        model = import_npz(args.model) if str(args.model).lower().endswith(".npz") else load(args.model)
+        model = load_model(args.model)
         dataset = read_files(args.data, strict=args.strict)
         _report_problems(dataset, "data")
         if not dataset.pairs:
             raise UlmError("no valid pairs to evaluate")
-        report = evaluate_model(model, dataset.pairs)
+        report = evaluate_model(model, dataset.pairs, free=args.free)
         text = report.markdown(f"{Path(args.model).name} on {', '.join(Path(p).name for p in args.data)}")
         print(text, end="")
         if args.report:
-            write_atomically(Path(args.report), text)
-        return 0 if report.disagreeing == 0 else 1
+            atomic_write(args.report, text)
+        broken = report.disagreeing or (report.constrained and report.outside_list)
+        return 1 if broken else 0
 
 
 class DataCommand:
@@ -295,13 +367,20 @@ class DataCommand:
         return 0
 
     def _balance(self, args: argparse.Namespace) -> int:
-        from ulm_train.llm import write_atomically
+        from ulm_spec.files import atomic_write, check_outputs
+        from ulm_train.cli import check_count, check_positive, check_seed
 
+        check_count("--per-class", args.per_class, low=1, high=10**9)
+        check_positive("--max-share", args.max_share, high=1.0)
+        if not (args.max_oversample >= 1.0 and args.max_oversample < float("inf")):
+            raise UlmError(f"--max-oversample must be a finite number of at least 1, not {args.max_oversample}")
+        check_seed(args.seed)
+        output = check_outputs({"-o": args.output}, inputs=args.files)["-o"]
         dataset = read_files(args.files, strict=args.strict)
         _report_problems(dataset, "data")
         result = balance(dataset.pairs, args.per_class, args.max_share, args.seed, args.max_oversample)
         header = f"# balanced from {len(dataset.pairs)} pairs: --per-class {args.per_class} --max-share {args.max_share} --seed {args.seed}\n"
-        write_atomically(Path(args.output), header + format_pairs(result.pairs))
+        atomic_write(output, header + format_pairs(result.pairs))
         width = max(len(r) for r in result.before)
         for response, before in result.before.items():
             print(f"{response.decode('ascii'):<{width}}  {before:>7} -> {result.after[response]:>7}")
@@ -309,49 +388,80 @@ class DataCommand:
         return 0
 
     def _generate(self, args: argparse.Namespace) -> int:
-        from ulm_train import llm
+        from ulm_train.cli import check_seed
 
+        check_seed(args.seed)
         if args.backend == "template":
-            if not args.example:
-                raise UlmError("--backend template needs --example guess or --example chat")
-            from ulm_train.examples import write_example
+            return self._generate_template(args)
+        return self._generate_with_llm(args)
 
-            for path, count in write_example(args.example, Path(args.output or "."), args.seed):
-                print(f"wrote {count} pairs to {path}")
-            return 0
-        if not args.topic or not args.topic.strip():
-            raise UlmError(f"--backend {args.backend} needs --topic (the secret object)")
-        args.topic = " ".join(args.topic.split())  # one line: it goes into prompts and a header comment
-        if not args.output:
-            raise UlmError(f"--backend {args.backend} needs -o FILE")
-        http = llm.Http(retries=args.retries, backoff=args.backoff, timeout=args.timeout)
-        backend: llm.Backend
+    def _generate_template(self, args: argparse.Namespace) -> int:
+        from ulm_spec.files import check_outputs
+        from ulm_train.examples import write_example
+
+        if not args.example:
+            raise UlmError("--backend template needs --example guess or --example chat")
+        folder = Path(args.output or ".")
+        if folder.exists() and not folder.is_dir():
+            raise UlmError(f"-o {folder}: is not a folder; the template generator writes NAME-train.txt and NAME-heldout.txt into one")
+        if folder.is_dir():  # a new folder holds nothing to protect
+            check_outputs({f"-o ({part})": folder / f"{args.example}-{part}.txt" for part in ("train", "heldout")})
+        for path, count in write_example(args.example, folder, args.seed):
+            print(f"wrote {count} pairs to {path}")
+        return 0
+
+    def _generate_with_llm(self, args: argparse.Namespace) -> int:
+        from ulm_spec.files import atomic_write, check_outputs
+        from ulm_train import teacher
+
+        options = _llm_options(args)
+        output = check_outputs({"-o": args.output})["-o"]
+        http = teacher.Http(retries=args.retries, backoff=args.backoff, timeout=args.timeout)
+        backend: teacher.Backend
         if args.backend == "ollama":
             if not args.model:
                 raise UlmError("--backend ollama needs --model (an Ollama model name)")
-            backend = llm.OllamaBackend(args.model, args.url or llm.DEFAULT_OLLAMA_URL, http)
+            backend = teacher.OllamaBackend(args.model, args.url or teacher.DEFAULT_OLLAMA_URL, http)
         else:
-            backend = llm.AnthropicBackend.from_environment(args.model, args.url, http)
-        options = llm.GenerateOptions(
-            topic=args.topic,
-            questions=args.questions,
-            paraphrases=args.paraphrases,
-            distractors=args.distractors,
-            wins=args.wins,
-        )
-        harvest = llm.harvest_topic(backend, options)
+            backend = teacher.AnthropicBackend.from_environment(args.model, args.url, http)
+        harvest = teacher.harvest_topic(backend, options)
         if not harvest.pairs:
             raise DataError(f"the {args.backend} replies held no usable pairs ({harvest.junk} junk lines dropped)")
         model_name = getattr(backend, "model", "")
-        header = [f"generated by ulm data generate --backend {args.backend} --model {model_name} --topic {args.topic}"]
-        text, written = llm.render(harvest, header)
-        llm.write_atomically(Path(args.output), text)
+        header = [f"generated by ulm data generate --backend {args.backend} --model {model_name} --topic {options.topic}"]
+        text, written = teacher.render(harvest, header)
+        atomic_write(output, text)
         kinds = ", ".join(f"{kind} {count}" for kind, count in harvest.by_kind.items())
         print(
             f"wrote {written} distinct pairs to {args.output} ({kinds}); {harvest.junk} junk lines dropped, "
             f"{harvest.conflicts} conflicting lines dropped"
         )
         return 0
+
+
+def _llm_options(args: argparse.Namespace) -> Any:
+    """The LLM backends' arguments, checked before the first request."""
+    from ulm_train import teacher
+    from ulm_train.cli import check_count, check_positive, check_url
+
+    if not args.topic or not args.topic.strip():
+        raise UlmError(f"--backend {args.backend} needs --topic (the secret object)")
+    if not args.output:
+        raise UlmError(f"--backend {args.backend} needs -o FILE")
+    for name in ("questions", "paraphrases", "distractors", "wins"):
+        check_count(f"--{name}", getattr(args, name), high=1000)
+    check_count("--retries", args.retries, high=100)
+    check_positive("--backoff", args.backoff, allow_zero=True, high=3600.0)
+    check_positive("--timeout", args.timeout, high=3600.0)
+    if args.url is not None:
+        check_url(args.url)
+    return teacher.GenerateOptions(
+        topic=" ".join(args.topic.split()),  # one line: it goes into prompts and a header comment
+        questions=args.questions,
+        paraphrases=args.paraphrases,
+        distractors=args.distractors,
+        wins=args.wins,
+    )
 
 
 TRAIN = TrainCommand()

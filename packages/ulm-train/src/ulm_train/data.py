@@ -10,10 +10,14 @@ A data file is UTF-8 text with one ``input|response`` pair per line:
 * the raw input may be at most :data:`ulm_spec.text.MAX_QUERY_BYTES` (127) bytes of UTF-8, and must
   not be empty once normalised with :func:`ulm_spec.text.normalize_query`.
 
-A line breaking one of these rules is *malformed*: by default it is skipped and counted (each one is
-reported with file and line number); with ``strict=True`` the first one raises :class:`DataError`.
-A file that is not valid UTF-8 always raises :class:`DataError` naming the first bad line, because
-guessing an encoding would silently change what the model learns.
+A line breaking one of these rules, or longer than :data:`MAX_LINE_BYTES`, is *malformed*: by
+default it is skipped and counted (each one is reported with file and line number); with
+``strict=True`` the first one raises :class:`DataError`. A file that is not valid UTF-8 always
+raises :class:`DataError` naming the first bad line, because guessing an encoding would silently
+change what the model learns.
+
+Files are read with :func:`ulm_spec.files.read_input`: regular files only (a FIFO or a device is
+refused at once instead of hanging), at most :data:`MAX_DATA_BYTES` each.
 """
 
 from __future__ import annotations
@@ -25,11 +29,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ulm_spec.answers import MAX_ANSWERS, answers_from_responses
 from ulm_spec.errors import UlmError
-from ulm_spec.text import MAX_QUERY_BYTES, OUTPUT_ALPHABET, derive_charset, normalize_query
+from ulm_spec.files import read_input
+from ulm_spec.text import MAX_CHARSET, MAX_QUERY_BYTES, OUTPUT_ALPHABET, derive_charset, normalize_query
 
 #: Longest response a model may be trained on (the spec's default ``EncoderParams.max_output``).
 MAX_RESPONSE = 50
+#: Largest data file read (about a million lines; the shipped examples are under 1 MB).
+MAX_DATA_BYTES = 32 * 1024 * 1024
+#: Longest line accepted: a valid pair is at most 127 input bytes and 50 response characters,
+#: but spaces around them are allowed.
+MAX_LINE_BYTES = 1024
 
 _ALLOWED_RESPONSE_BYTES = frozenset(OUTPUT_ALPHABET)
 
@@ -119,6 +130,12 @@ def parse_bytes(data: bytes, path: str = "<bytes>", strict: bool = False) -> Dat
     for number, raw_line in enumerate(data.split(b"\n"), start=1):
         if raw_line.endswith(b"\r"):
             raw_line = raw_line[:-1]
+        if len(raw_line) > MAX_LINE_BYTES:
+            reason = f"line is {len(raw_line)} bytes long; at most {MAX_LINE_BYTES} allowed"
+            if strict:
+                raise DataError(f"{path}:{number}: {reason}")
+            dataset.problems.append(Problem(path, number, reason))
+            continue
         try:
             line = raw_line.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -151,11 +168,35 @@ def read_files(paths: Iterable[str | Path], strict: bool = False) -> Dataset:
     dataset = Dataset()
     for path in paths:
         try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+            data = read_input(path, MAX_DATA_BYTES)
+        except UlmError as exc:
+            raise DataError(str(exc)) from None
         dataset.extend(parse_bytes(data, str(path), strict))
     return dataset
+
+
+def check_trainable(pairs: Sequence[Pair], free: bool = False) -> tuple[bytes, tuple[bytes, ...]]:
+    """The charset and answer list a model of ``pairs`` gets; a one-line :class:`DataError`
+    naming the file and line of the pair that breaks a limit of the model: more than
+    :data:`~ulm_spec.text.MAX_CHARSET` output characters, or (unless ``free``: no answer list)
+    more than :data:`~ulm_spec.answers.MAX_ANSWERS` distinct responses."""
+    characters: set[int] = set()
+    responses: set[bytes] = set()
+    for pair in pairs:
+        characters.update(pair.response)
+        if len(characters) > MAX_CHARSET:
+            raise DataError(
+                f"{pair.source}: response {pair.response.decode('ascii')!r} brings the output characters to "
+                f"{len(characters)}; a model holds at most {MAX_CHARSET}"
+            )
+        responses.add(pair.response)
+        if not free and len(responses) > MAX_ANSWERS:
+            raise DataError(
+                f"{pair.source}: response {pair.response.decode('ascii')!r} is distinct response number "
+                f"{len(responses)}; a model lists at most {MAX_ANSWERS} answers (--free stores no list)"
+            )
+    answers: tuple[bytes, ...] = () if free else answers_from_responses(list(responses))
+    return derive_charset(responses), answers
 
 
 def format_pairs(pairs: Iterable[Pair]) -> str:

@@ -33,12 +33,8 @@ import torch
 from torch import nn
 
 from ulm_spec.model import WEIGHT_MAX, WEIGHT_MIN, EncoderParams, Layer, Model
-from ulm_spec.packing import row_bytes
 
 INT16_MIN, INT16_MAX = -32768, 32767
-#: Code size assumed by :func:`estimate_com_bytes`: the Z80 inference loop, encoders, console I/O
-#: and charset tables measure about 3 KB in the original Z80-μLM program.
-CODE_BYTES_ESTIMATE = 3 * 1024
 #: Shadow weights are kept within this much of the integer grid's ends so that a weight pushed past
 #: -2 or +1 can come back within a few steps.
 SHADOW_MARGIN = 0.5
@@ -227,34 +223,22 @@ def integer_forward(model: Model, x: npt.ArrayLike) -> list[npt.NDArray[np.int16
     return out
 
 
-def packed_weight_bytes(sizes: Sequence[int]) -> int:
-    """Bytes of packed 2-bit weights for layer sizes ``[in, h1, ..., out]`` (rows byte-aligned)."""
-    return sum(n_out * row_bytes(n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
-
-
-def estimate_com_bytes(sizes: Sequence[int], charset_len: int) -> int:
-    """Estimated ``.COM`` size: packed weights + 2-byte biases + charset + ~3 KB of code.
-
-    The code part is a fixed estimate (:data:`CODE_BYTES_ESTIMATE`); ulm-z80's ``build`` gives the
-    exact number for a finished model.
-    """
-    biases = 2 * sum(sizes[1:])
-    return packed_weight_bytes(sizes) + biases + charset_len + CODE_BYTES_ESTIMATE
-
-
-
-def greedy_decode(model: Model, queries: Sequence[bytes | str]) -> list[bytes]:
+def greedy_decode(model: Model, queries: Sequence[bytes | str], free: bool = False) -> list[bytes]:
     """Answer many queries at once with :func:`integer_forward`: the trainer's own greedy decoding.
 
     Same rule as :func:`ulm_spec.reference.generate` (argmax = first maximum; stop at EOS or after
-    ``max_output`` characters), batched over the queries still generating. The encoders are the
-    spec's own (:mod:`ulm_spec.hashing`).
+    ``max_output`` characters), batched over the queries still generating. A model that lists its
+    answers is decoded with the list (unless ``free``): each query walks the answer trie
+    (:func:`ulm_spec.answers.answer_trie`) and each step takes the first maximum among the classes
+    its node allows. The encoders are the spec's own (:mod:`ulm_spec.hashing`).
     """
     from ulm_spec.hashing import context_buckets, query_buckets
 
     params = model.encoder
+    trie = None if free or not model.answers else AnswerTrie(model)
     query_parts = [query_buckets(q, params) for q in queries]
     answers = [b""] * len(queries)
+    nodes = np.zeros(len(queries), dtype=np.int64)  # each query's node of the answer trie
     active = list(range(len(queries)))
     context_cache: dict[bytes, npt.NDArray[np.int16]] = {}
     while active:
@@ -265,7 +249,12 @@ def greedy_decode(model: Model, queries: Sequence[bytes | str]) -> list[bytes]:
                 context_cache[prefix] = context_buckets(prefix, params)
             rows.append(np.concatenate([query_parts[index], context_cache[prefix]]))
         logits = integer_forward(model, np.stack(rows))[-1]
-        choices = np.argmax(logits, axis=1)  # first maximum, as the spec's argmax
+        if trie is None:
+            choices = np.argmax(logits, axis=1)  # first maximum, as the spec's argmax
+        else:
+            at = nodes[active]
+            choices = trie.choose(logits, at)
+            nodes[active] = trie.child[at, choices]
         still = []
         for index, choice in zip(active, choices.tolist(), strict=True):
             if choice == model.eos_index:
@@ -275,3 +264,30 @@ def greedy_decode(model: Model, queries: Sequence[bytes | str]) -> list[bytes]:
                 still.append(index)
         active = still
     return answers
+
+
+class AnswerTrie:
+    """A model's answer trie as arrays, for batched constrained decoding: per node (the indices of
+    :func:`ulm_spec.answers.answer_trie`), which classes it allows and the child of each."""
+
+    def __init__(self, model: Model) -> None:
+        from ulm_spec.answers import answer_trie
+
+        nodes = answer_trie(model.answers, model.charset)
+        self.index = {node.prefix: k for k, node in enumerate(nodes)}
+        """Node index of each prefix of a listed answer."""
+        self.allowed = np.zeros((len(nodes), model.n_classes), dtype=bool)
+        self.child = np.full((len(nodes), model.n_classes), -1, dtype=np.int64)
+        for k, node in enumerate(nodes):
+            for cls, child in node.edges:
+                self.allowed[k, cls] = True
+                self.child[k, cls] = -1 if child is None else child
+
+    def choose(self, logits: npt.NDArray[np.int16], nodes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Per row, the first maximum among the classes node ``nodes[row]`` allows (a node index
+        of -1 allows nothing: its row's choice is -1)."""
+        allowed = np.where(nodes[:, None] >= 0, self.allowed[np.maximum(nodes, 0)], False)
+        # Below every int16 logit: np.argmax then returns the first maximum among the allowed.
+        masked = np.where(allowed, logits.astype(np.int32), np.iinfo(np.int32).min)
+        choices: npt.NDArray[np.int64] = np.where(allowed.any(axis=1), np.argmax(masked, axis=1), -1)
+        return choices

@@ -1,4 +1,4 @@
-"""Per-epoch progress: a rich live display on a terminal, plain lines otherwise."""
+"""Progress while training: a rich live display on a terminal, plain lines otherwise."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
-from ulm_train.train import EpochReport, Reporter
+from ulm_train.train import Reporter, StepReport
 
 
 @contextmanager
-def epoch_reporter(total_epochs: int, quiet: bool = False, stream: IO[str] | None = None) -> Iterator[Reporter]:
-    """A reporter callback for :func:`ulm_train.train.train` (a no-op when ``quiet``)."""
+def step_reporter(max_steps: int, quiet: bool = False, stream: IO[str] | None = None) -> Iterator[Reporter]:
+    """A reporter callback for :func:`ulm_train.train.train` (a no-op when ``quiet``): one line per
+    evaluation, and on a terminal a bar of the steps out of the step budget."""
     out = stream or sys.stdout
     if quiet:
         yield lambda entry: None
         return
     if not out.isatty():
 
-        def plain(entry: EpochReport) -> None:
+        def plain(entry: StepReport) -> None:
             print(entry.line(), file=out, flush=True)
 
         yield plain
@@ -35,18 +36,18 @@ def epoch_reporter(total_epochs: int, quiet: bool = False, stream: IO[str] | Non
         TextColumn("[bold]training"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"),
+        TextColumn("steps {task.fields[status]}"),
         TimeElapsedColumn(),
         console=console,
     )
-    task: Any = progress.add_task("epochs", total=total_epochs, status="")
+    task: Any = progress.add_task("steps", total=max_steps, status="")
     with progress:
 
-        def rich_report(entry: EpochReport) -> None:
+        def rich_report(entry: StepReport) -> None:
             progress.console.print(entry.line(), highlight=False)
-            status = f"int {100 * entry.train.int_char:.2f}%"
+            status = f"int {100 * entry.train.int_char:.2f}% exact {100 * entry.train.int_exact:.2f}%"
             if entry.val is not None:
-                status += f" val {100 * entry.val.int_char:.2f}%"
-            progress.update(task, completed=entry.epoch, status=status)
+                status += f" val {100 * entry.val.int_exact:.2f}%"
+            progress.update(task, completed=entry.step, status=status)
 
         yield rich_report

@@ -7,6 +7,13 @@ EOS for i = n. When n equals ``max_output`` generation stops without asking for 
 sample is left out. Greedy decoding reproduces a response exactly if and only if all of its
 samples are classified correctly, so the exact-answer accuracy is read off the same samples.
 
+With an answer list (:mod:`ulm_spec.answers`) each sample also carries the classes the constrained
+decoder may choose after its prefix; a sample is then right when the best *allowed* class is the
+target, and a response is decoded exactly under the constraint if and only if all of its samples
+are right in that sense (the same argument: decoding follows the response as long as every step is
+right). A sample whose prefix no listed answer starts with can never be produced: its target is
+:data:`UNREACHABLE`.
+
 Encoding goes through :mod:`ulm_spec.hashing` itself; each distinct query and each distinct prefix
 is hashed once.
 """
@@ -19,11 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ulm_spec.answers import allowed_classes
 from ulm_spec.hashing import context_buckets, query_buckets
 from ulm_spec.model import EncoderParams
 from ulm_train.data import Pair
 
-#: Target of a sample whose character the model's charset cannot produce (never counted right).
+#: Target of a sample the model cannot get right: its character is not in the charset, or (with
+#: an answer list) constrained decoding never reaches its prefix.
 UNREACHABLE = -1
 
 
@@ -32,24 +41,48 @@ class Samples:
     inputs: npt.NDArray[np.int16]
     """``[N, query_buckets + context_buckets]``."""
     targets: npt.NDArray[np.int64]
-    """``[N]`` class per sample (``UNREACHABLE`` if the charset lacks the character)."""
+    """``[N]`` class per sample (``UNREACHABLE`` if the model cannot produce it)."""
     pair_index: npt.NDArray[np.int64]
     """``[N]`` the pair each sample comes from."""
     n_pairs: int
+    allowed: npt.NDArray[np.bool_] | None = None
+    """``[N, classes]`` the classes the answer list allows after each sample's prefix; None when
+    decoding is free."""
 
     def __len__(self) -> int:
         return int(self.targets.shape[0])
 
 
-def encode_pairs(pairs: Sequence[Pair], charset: bytes, params: EncoderParams | None = None) -> Samples:
-    """Encode ``pairs`` into samples for a model with this charset and encoder."""
+class _AllowedRows:
+    """The allowed-class row of each prefix, computed once per prefix."""
+
+    def __init__(self, answers: Sequence[bytes], charset: bytes) -> None:
+        self.answers = answers
+        self.charset = charset
+        self.rows: dict[bytes, npt.NDArray[np.bool_]] = {}
+
+    def __call__(self, prefix: bytes) -> npt.NDArray[np.bool_]:
+        row = self.rows.get(prefix)
+        if row is None:
+            row = np.zeros(len(self.charset) + 1, dtype=bool)
+            row[allowed_classes(self.answers, self.charset, prefix)] = True
+            self.rows[prefix] = row
+        return row
+
+
+def encode_pairs(
+    pairs: Sequence[Pair], charset: bytes, params: EncoderParams | None = None, answers: Sequence[bytes] = ()
+) -> Samples:
+    """Encode ``pairs`` into samples for a model with this charset, encoder and answer list."""
     params = params or EncoderParams()
     class_of = {byte: index for index, byte in enumerate(charset)}
     eos = len(charset)
+    allowed_after = _AllowedRows(answers, charset) if answers else None
     query_cache: dict[bytes, npt.NDArray[np.int16]] = {}
     context_cache: dict[bytes, npt.NDArray[np.int16]] = {}
     query_rows: list[npt.NDArray[np.int16]] = []
     context_rows: list[npt.NDArray[np.int16]] = []
+    allowed_rows: list[npt.NDArray[np.bool_]] = []
     targets: list[int] = []
     owners: list[int] = []
     for index, pair in enumerate(pairs):
@@ -63,20 +96,30 @@ def encode_pairs(pairs: Sequence[Pair], charset: bytes, params: EncoderParams | 
             context_part = context_cache.get(prefix)
             if context_part is None:
                 context_part = context_cache[prefix] = context_buckets(prefix, params)
+            target = class_of.get(response[position], UNREACHABLE) if position < len(response) else eos
+            if allowed_after is not None:
+                allowed = allowed_after(prefix)
+                allowed_rows.append(allowed)
+                if not allowed.any():
+                    target = UNREACHABLE
             query_rows.append(query_part)
             context_rows.append(context_part)
-            targets.append(class_of.get(response[position], UNREACHABLE) if position < len(response) else eos)
+            targets.append(target)
             owners.append(index)
     width = params.query_buckets + params.context_buckets
     if targets:
         inputs = np.concatenate([np.stack(query_rows), np.stack(context_rows)], axis=1).astype(np.int16)
     else:
         inputs = np.zeros((0, width), dtype=np.int16)
+    allowed_array = None
+    if allowed_after is not None:
+        allowed_array = np.stack(allowed_rows) if allowed_rows else np.zeros((0, eos + 1), dtype=bool)
     return Samples(
         inputs=inputs,
         targets=np.asarray(targets, dtype=np.int64),
         pair_index=np.asarray(owners, dtype=np.int64),
         n_pairs=len(pairs),
+        allowed=allowed_array,
     )
 
 

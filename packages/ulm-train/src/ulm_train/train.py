@@ -1,120 +1,85 @@
-"""The training loop: progressive quantisation-aware training of a :class:`~ulm_train.model.QATNet`.
+"""The training loop: quantisation-aware training of a :class:`~ulm_train.model.QATNet`, counted
+in optimizer steps.
 
-Schedule (fractions of ``epochs``):
+Read :func:`_run` top to bottom: it trains for an interval of steps (:mod:`ulm_train.step`, on the
+schedule of :mod:`ulm_train.schedule`), evaluates the integer network on every training (and
+validation) sample (:mod:`ulm_train.metrics`), keeps the best state, writes a checkpoint, and asks
+whether to stop. Training stops for one of these reasons (:class:`Stop`):
 
-* warm-up (``warmup``, default 10 %): the float pass only (alpha = 0);
-* ramp (``ramp``, default 40 %): alpha rises linearly, step by step, from 0 to 1 — each layer's
-  output is ``(1 - alpha) * float + alpha * integer``;
-* refinement (the rest): alpha = 1, the loss is computed on the exact integer network (rounding,
-  wrapping and flooring pass gradients straight through).
+* ``fitted`` — once the network is fully integer, it answers every training query exactly (under
+  the answer list's constraint, as the user will see it);
+* ``plateau`` — no improvement for ``patience`` steps after the last lowering of the learning rate;
+* ``max-steps`` / ``max-time`` — the step or time budget;
+* ``target`` — the integer character accuracy reached ``stop_at``;
+* ``interrupted`` — Ctrl-C.
 
-Loss = cross-entropy of the logits times a learned inverse temperature (integer logits are in the
-hundreds; argmax does not care about scale, the softmax does) + an overflow penalty that grows
-quadratically once an accumulator passes ``overflow_margin`` x 32768, so the integer network keeps
-clear of the 16-bit wrap + optionally magnitude pruning toward a target zero-weight fraction.
-
-After every epoch the integer network is evaluated on every training (and validation) sample; the
-best epoch by integer character accuracy (validation first when there is one, training accuracy to
-break ties) is what gets exported.
+The best evaluation is exported (:mod:`ulm_train.export`): by exact answers, then characters, on
+the validation data first when there is some, then on the training data.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-import os
-import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from ulm_spec.errors import UlmError
 from ulm_spec.model import EncoderParams, Model
-from ulm_spec.text import derive_charset
-from ulm_train import __version__
-from ulm_train.data import Pair
-from ulm_train.model import QATNet, estimate_com_bytes
-from ulm_train.samples import UNREACHABLE, Samples, encode_pairs, exact_pairs
+from ulm_train import checkpoint as checkpoints
+from ulm_train.config import TrainConfig
+from ulm_train.data import Pair, check_trainable
+from ulm_train.export import accuracy_record, export_model, training_summary
+from ulm_train.metrics import Metrics, evaluate
+from ulm_train.model import QATNet
+from ulm_train.samples import Samples, encode_pairs
+from ulm_train.schedule import EXHAUSTED, WAITING, Plateau, pruned_share, quantisation
+from ulm_train.step import (
+    INITIAL_LOG_SCALE,
+    Batches,
+    TrainingSamples,
+    make_batch,
+    make_optimizer,
+    set_lr_factor,
+    train_step,
+)
 
-INT16_SPAN = 32768.0
-CHECKPOINT_FORMAT = "ulm-train-checkpoint-1"
+__all__ = ["Metrics", "Stop", "StepReport", "TrainConfig", "TrainResult", "Reporter", "progress_key", "selection_key", "train"]
 
 
-@dataclass
-class TrainConfig:
-    hidden: tuple[int, ...] = (256, 192, 128)
-    epochs: int = 60
-    seed: int = 0
-    lr: float = 0.01
-    bias_lr_scale: float = 30.0
-    """Biases live in accumulator units (hundreds), weights near the {-2..1} grid: biases move faster."""
-    batch_size: int = 256
-    warmup: float = 0.1
-    ramp: float = 0.4
-    overflow_margin: float = 0.5
-    overflow_weight: float = 1.0
-    sparsity: float = 0.0
-    """Target fraction of zero weights (0 = no pruning pressure)."""
-    init_std: float = 0.6
-    threads: int = 1
-    stop_at: float = 0.0
-    input_dropout: float = 0.0
-    """Probability of zeroing each query bucket of a training sample (simulates typos: a typing
-    error removes a few trigrams; the context half is never dropped)."""
-    """Stop once the integer training character accuracy reaches this (at alpha = 1); 0 = never."""
+@dataclass(frozen=True)
+class Stop:
+    """Why training stopped: ``kind`` for programs, ``message`` for people."""
 
-    def check(self) -> None:
-        if not self.hidden or any(not 1 <= h <= 256 for h in self.hidden):
-            raise UlmError(f"--hidden: every layer needs 1 to 256 neurons, got {list(self.hidden)}")
-        if self.epochs < 1:
-            raise UlmError(f"--epochs must be at least 1, not {self.epochs}")
-        if not 0.0 <= self.input_dropout < 1.0:
-            raise UlmError(f"--input-dropout must be in [0, 1), not {self.input_dropout}")
-        if not 0.0 <= self.sparsity < 1.0:
-            raise UlmError(f"--sparsity must be in [0, 1), not {self.sparsity}")
-        if not 0.0 < self.overflow_margin <= 1.0:
-            raise UlmError(f"--overflow-margin must be in (0, 1], not {self.overflow_margin}")
-        if self.warmup < 0 or self.ramp < 0 or self.warmup + self.ramp > 1.0:
-            raise UlmError("--warmup and --ramp must be non-negative and add up to at most 1")
-        if self.batch_size < 1 or self.lr <= 0:
-            raise UlmError("--batch-size and --lr must be positive")
+    kind: str
+    message: str
 
 
 @dataclass
-class Metrics:
-    """What one evaluation of the network on one sample set found."""
+class StepReport:
+    """One evaluation, after ``step`` optimizer steps."""
 
-    loss: float
-    float_char: float
-    int_char: float
-    int_exact: float
-    overflow_risk: list[float]
-    """Per layer: fraction of samples with some accumulator beyond the margin."""
-    peak: list[float]
-    """Per layer: the largest ``|accumulator|`` seen, as a fraction of 32768 (>= 1 means it wrapped)."""
-
-
-@dataclass
-class EpochReport:
-    epoch: int
+    step: int
     alpha: float
+    lr_factor: float
     train_loss: float
     train: Metrics
     val: Metrics | None
     zero_fraction: float
-    com_bytes: int
     seconds: float
 
     def line(self) -> str:
         parts = [
-            f"epoch {self.epoch:3d}",
+            f"step {self.step:6d}",
             f"a={self.alpha:.2f}",
+            f"lr x{self.lr_factor:.2g}",
             f"loss {self.train_loss:.4f}",
             f"float {100 * self.train.float_char:6.2f}%",
             f"int {100 * self.train.int_char:6.2f}%",
@@ -124,105 +89,274 @@ class EpochReport:
             parts.append(f"val int {100 * self.val.int_char:6.2f}% exact {100 * self.val.int_exact:6.2f}%")
         risk = "/".join(f"{100 * r:.1f}" for r in self.train.overflow_risk)
         peak = "/".join(f"{100 * p:.0f}" for p in self.train.peak)
-        parts += [
-            f"overflow risk {risk}% peak {peak}%",
-            f"zeros {100 * self.zero_fraction:.1f}%",
-            f"~{self.com_bytes / 1024:.1f} KB .COM",
-            f"{self.seconds:.1f}s",
-        ]
+        parts += [f"overflow risk {risk}% peak {peak}%", f"zeros {100 * self.zero_fraction:.1f}%", f"{self.seconds:.1f}s"]
         return "  ".join(parts)
 
 
 @dataclass
 class TrainResult:
     model: Model
-    best_epoch: int
+    best_step: int
     best_train: Metrics
     best_val: Metrics | None
-    history: list[EpochReport] = field(default_factory=list)
-    interrupted: bool = False
+    stop: Stop
+    steps: int
+    history: list[StepReport] = field(default_factory=list)
     seconds: float = 0.0
 
-
-Reporter = Callable[[EpochReport], None]
-
-
-def alpha_at(config: TrainConfig, progress: float) -> float:
-    """Quantisation level at ``progress`` epochs (fractional) into the run."""
-    warm = config.warmup * config.epochs
-    ramp = config.ramp * config.epochs
-    if progress < warm:
-        return 0.0
-    if ramp <= 0 or progress >= warm + ramp:
-        return 1.0
-    return (progress - warm) / ramp
+    @property
+    def interrupted(self) -> bool:
+        return self.stop.kind == "interrupted"
 
 
-def lr_factor(config: TrainConfig, progress: float) -> float:
-    """Learning-rate multiplier: 1 until the network is fully quantised, then a cosine decay to 5 %
-    over the refinement phase (the integer network's loss surface is rough; small final steps let
-    it settle instead of hopping between roundings)."""
-    start = (config.warmup + config.ramp) * config.epochs
-    if progress <= start or config.epochs <= start:
-        return 1.0
-    t = min(1.0, (progress - start) / (config.epochs - start))
-    return 0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * t))
+Reporter = Callable[[StepReport], None]
 
 
-def _tensors(samples: Samples) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.from_numpy(samples.inputs.astype(np.float32)), torch.from_numpy(samples.targets)
+def progress_key(train: Metrics, val: Metrics | None) -> tuple[float, ...]:
+    """What the refinement tries to improve (larger is better): exact answers, then characters;
+    on the validation data first when there is some."""
+    key = (train.int_exact, train.int_char)
+    return key if val is None else (val.int_exact, val.int_char, *key)
 
 
-def overflow_penalty(accumulators: Sequence[torch.Tensor], margin: float) -> torch.Tensor:
-    """Mean over samples of the summed squared excess of |acc| beyond ``margin`` x 32768."""
-    limit = margin * INT16_SPAN
-    total = accumulators[0].new_zeros(())
-    for acc in accumulators:
-        excess = torch.relu(acc.abs() / limit - 1.0)
-        total = total + (excess * excess).sum(dim=1).mean()
-    return total
+def selection_key(train: Metrics, val: Metrics | None) -> tuple[float, ...]:
+    """Which evaluation is exported (larger is better): :func:`progress_key`, then the lower
+    integer loss, so that of equally accurate states the most confident one wins (a state that
+    answers everything right by a hair early in the warm-up does not)."""
+    key = (train.int_exact, train.int_char, -train.loss)
+    return key if val is None else (val.int_exact, val.int_char, -val.loss, *key)
 
 
-@torch.no_grad()
-def evaluate(
-    net: QATNet, samples: Samples, log_scale: torch.Tensor, margin: float, batch: int = 4096
-) -> Metrics:
-    """Float and integer accuracies, loss and overflow statistics on every sample."""
-    inputs, targets = _tensors(samples)
-    n = len(samples)
-    if n == 0:
-        return Metrics(0.0, 0.0, 0.0, 0.0, [0.0] * net.n_layers, [0.0] * net.n_layers)
-    float_right = np.zeros(n, dtype=bool)
-    int_right = np.zeros(n, dtype=bool)
-    loss_sum = 0.0
-    risky = [0] * net.n_layers
-    peak = [0.0] * net.n_layers
-    limit = margin * INT16_SPAN
-    scale = float(log_scale.exp())
-    for start in range(0, n, batch):
-        x, y = inputs[start : start + batch], targets[start : start + batch]
-        int_pass = net(x, 1.0)
-        float_pass = net(x, 0.0)
-        int_right[start : start + batch] = (int_pass.logits.argmax(dim=1) == y).numpy()
-        float_right[start : start + batch] = (float_pass.logits.argmax(dim=1) == y).numpy()
-        loss = nn.functional.cross_entropy(
-            int_pass.logits * scale, y, ignore_index=UNREACHABLE, reduction="sum"
-        )
-        loss_sum += float(loss)
-        for layer, acc in enumerate(int_pass.accumulators):
-            magnitude = acc.abs().amax(dim=1)
-            risky[layer] += int((magnitude > limit).sum())
-            peak[layer] = max(peak[layer], float(magnitude.max()) / INT16_SPAN)
-    # argmax is the FIRST maximum in torch as in the spec, so ties resolve the same way.
-    reachable = max(int((targets != UNREACHABLE).sum()), 1)
-    return Metrics(
-        loss=loss_sum / reachable,
-        float_char=float(float_right.mean()),
-        int_char=float(int_right.mean()),
-        int_exact=float(exact_pairs(samples, int_right).mean()) if samples.n_pairs else 0.0,
-        overflow_risk=[r / n for r in risky],
-        peak=peak,
+@dataclass
+class _Job:
+    """What one run trains on, prepared once."""
+
+    config: TrainConfig
+    charset: bytes
+    answers: tuple[bytes, ...]
+    encoder: EncoderParams
+    sizes: list[int]
+    train_samples: Samples
+    val_samples: Samples | None
+    batches_from: TrainingSamples
+    counts: dict[str, int]
+    metadata: dict[str, Any]
+
+    def compatible(self) -> dict[str, Any]:
+        """What a checkpoint must have been made with to be resumed here."""
+        options = {k: v for k, v in self.config.record().items() if k not in TrainConfig.BUDGET_FIELDS}
+        return {"sizes": self.sizes, "charset": list(self.charset), "answers": list(self.answers), "options": options}
+
+
+@dataclass
+class _State:
+    """Everything that changes while training; all of it goes into checkpoints."""
+
+    net: QATNet
+    log_scale: nn.Parameter
+    optimizer: torch.optim.Adam
+    batches: Batches
+    step: int = 0
+    masks: list[torch.Tensor] | None = None
+    masks_final: bool = False
+    plateau: Plateau = field(default_factory=Plateau)
+    best_net: dict[str, torch.Tensor] | None = None
+    best_key: tuple[float, ...] = ()
+    best_step: int = 0
+    best_train: Metrics | None = None
+    best_val: Metrics | None = None
+
+    @classmethod
+    def fresh(cls, job: _Job) -> _State:
+        config = job.config
+        net = QATNet(job.sizes, seed=config.seed, init_std=config.init_std)
+        log_scale = nn.Parameter(torch.tensor(INITIAL_LOG_SCALE))
+        batches = Batches(len(job.batches_from), config.batch_size, config.seed)
+        return cls(net, log_scale, make_optimizer(net, log_scale, config), batches)
+
+    def remember(self, train: Metrics, val: Metrics | None) -> None:
+        """Keep this state if it is the best so far (by :func:`selection_key`)."""
+        key = selection_key(train, val)
+        if self.best_net is None or key > self.best_key:
+            self.best_net = copy.deepcopy(self.net.state_dict())
+            self.best_key, self.best_step, self.best_train, self.best_val = key, self.step, train, val
+
+
+def train(
+    train_pairs: Sequence[Pair],
+    config: TrainConfig,
+    val_pairs: Sequence[Pair] = (),
+    charset: bytes | None = None,
+    encoder: EncoderParams | None = None,
+    metadata: dict[str, Any] | None = None,
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    report: Reporter | None = None,
+) -> TrainResult:
+    """Train on ``train_pairs`` and return the best integer model (see the module docstring).
+
+    ``metadata`` is stored in the exported model together with the training summary. With
+    ``checkpoint`` the state is saved there after every evaluation; ``resume`` continues from it.
+    Ctrl-C ends training after the current step and returns the best model so far (stop kind
+    ``interrupted``).
+    """
+    config.check()
+    if not train_pairs:
+        raise UlmError("no training pairs (every line was empty, a comment or malformed)")
+    found_charset, answers = check_trainable(train_pairs, config.free)
+    job = _prepare(train_pairs, val_pairs, config, charset or found_charset, answers, encoder or EncoderParams(), metadata)
+    with _torch_settings(config):
+        return _run(job, checkpoint, resume, report or (lambda entry: None))
+
+
+@contextmanager
+def _torch_settings(config: TrainConfig) -> Iterator[None]:
+    """Seeded, deterministic torch with ``config.threads`` threads; restored afterwards."""
+    previous_deterministic = torch.are_deterministic_algorithms_enabled()
+    previous_threads = torch.get_num_threads()
+    torch.manual_seed(config.seed)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(config.threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous_threads)
+        torch.use_deterministic_algorithms(previous_deterministic)
+
+
+def _prepare(
+    train_pairs: Sequence[Pair],
+    val_pairs: Sequence[Pair],
+    config: TrainConfig,
+    charset: bytes,
+    answers: tuple[bytes, ...],
+    encoder: EncoderParams,
+    metadata: dict[str, Any] | None,
+) -> _Job:
+    train_samples = encode_pairs(train_pairs, charset, encoder, answers)
+    val_samples = encode_pairs(val_pairs, charset, encoder, answers) if val_pairs else None
+    counts = {"train_pairs": len(train_pairs), "train_samples": len(train_samples)}
+    if val_pairs:
+        counts["val_pairs"] = len(val_pairs)
+    return _Job(
+        config=config,
+        charset=charset,
+        answers=answers,
+        encoder=encoder,
+        sizes=[encoder.input_size, *config.hidden, len(charset) + 1],
+        train_samples=train_samples,
+        val_samples=val_samples,
+        batches_from=TrainingSamples.from_samples(train_samples, encoder.query_buckets, config.answer_loss),
+        counts=counts,
+        metadata=dict(metadata or {}),
     )
+
+
+def _run(job: _Job, checkpoint: Path | None, resume: bool, report: Reporter) -> TrainResult:
+    config = job.config
+    started = time.perf_counter()
+    state = _resumed(job, checkpoint) if resume else _State.fresh(job)
+    interval = config.steps_per_evaluation(len(job.batches_from))
+    patience = max(config.patience, 2 * interval)
+    history: list[StepReport] = []
+    stop: Stop | None = None
+    try:
+        while stop is None:
+            interval_started = time.perf_counter()
+            _update_pruning(state, config)
+            loss, alpha = _train_interval(state, job, interval, started)
+            train_metrics = evaluate(state.net, job.train_samples, state.log_scale, config.overflow_margin)
+            val_metrics = None
+            if job.val_samples is not None:
+                val_metrics = evaluate(state.net, job.val_samples, state.log_scale, config.overflow_margin)
+            eligible = config.sparsity == 0 or state.masks_final  # a sparsity target is a constraint
+            integer = alpha >= 1.0 and eligible
+            if eligible:
+                state.remember(train_metrics, val_metrics)
+            verdict = WAITING
+            if integer:
+                verdict = state.plateau.observe(progress_key(train_metrics, val_metrics), state.step, patience, config)
+            entry = StepReport(
+                state.step, alpha, state.plateau.lr_factor, loss, train_metrics, val_metrics,
+                state.net.zero_fraction(), time.perf_counter() - interval_started,
+            )  # fmt: skip
+            history.append(entry)
+            report(entry)
+            if checkpoint is not None:
+                checkpoints.save(_checkpoint_state(job, state), checkpoint)
+            stop = _stop_reason(config, state.step, train_metrics, integer, verdict, patience, started)
+    except KeyboardInterrupt:
+        # The checkpoint on disk is the one written after the last evaluation; the state in memory
+        # may be part of an interval further and is not saved, so --resume repeats exactly the
+        # interrupted interval and ends where an uninterrupted run would.
+        stop = Stop("interrupted", "interrupted (Ctrl-C)")
+    return _finish(job, state, stop, history, time.perf_counter() - started)
+
+
+def _update_pruning(state: _State, config: TrainConfig) -> None:
+    """With a sparsity target: new masks at the start of each interval until the ramp ends."""
+    if config.sparsity <= 0 or state.masks_final:
+        return
+    next_step = state.step + 1
+    state.masks = _sparsity_masks(state.net, pruned_share(config, next_step))
+    state.masks_final = quantisation(config, next_step) >= 1.0
+
+
+def _train_interval(state: _State, job: _Job, steps: int, started: float) -> tuple[float, float]:
+    """Up to ``steps`` optimizer steps (fewer at a budget); the mean loss and the last alpha."""
+    config = job.config
+    deadline = started + config.max_time if config.max_time > 0 else math.inf
+    total, count, alpha = 0.0, 0, quantisation(config, state.step)
+    while count < steps and state.step < config.max_steps:
+        state.step += 1
+        alpha = quantisation(config, state.step)
+        set_lr_factor(state.optimizer, config, state.plateau.lr_factor if alpha >= 1.0 else 1.0)
+        if state.masks is not None:
+            _apply_masks(state.net, state.masks)
+        index = state.batches.next()
+        batch = make_batch(job.batches_from, index, config.input_dropout, state.batches.generator)
+        total += train_step(state.net, state.log_scale, state.optimizer, batch, alpha, config)
+        count += 1
+        if time.perf_counter() >= deadline:
+            break
+    if state.masks is not None:
+        _apply_masks(state.net, state.masks)
+    return total / max(count, 1), alpha
+
+
+def _stop_reason(
+    config: TrainConfig, step: int, train: Metrics, integer: bool, verdict: str, patience: int, started: float
+) -> Stop | None:
+    """Whether (and why) training ends after this evaluation; None = go on."""
+    if integer and train.int_exact >= 1.0:
+        return Stop("fitted", "the training set is fitted: the integer network answers every training query exactly")
+    if integer and config.stop_at > 0 and train.int_char >= config.stop_at:
+        return Stop("target", f"the integer character accuracy reached --stop-at {config.stop_at:g}")
+    if verdict == EXHAUSTED:
+        return Stop("plateau", f"no improvement in {patience} steps at the lowest learning rate")
+    if step >= config.max_steps:
+        return Stop("max-steps", f"the step budget: --max-steps {config.max_steps}")
+    if config.max_time > 0 and time.perf_counter() - started >= config.max_time:
+        return Stop("max-time", f"the time budget: --max-time {config.max_time:g} s")
+    return None
+
+
+def _finish(job: _Job, state: _State, stop: Stop, history: list[StepReport], seconds: float) -> TrainResult:
+    """Export the best state."""
+    if state.best_net is None or state.best_train is None:
+        raise UlmError("training stopped before its first evaluation; nothing to export")
+    state.net.load_state_dict(state.best_net)
+    summary = training_summary(
+        job.config,
+        steps_run=state.step,
+        best_step=state.best_step,
+        stop=stop.kind,
+        counts=job.counts,
+        accuracy=accuracy_record(state.best_train, state.best_val),
+        zero_weights=state.net.zero_fraction(),
+    )
+    model = export_model(state.net, job.charset, job.encoder, job.answers, {**job.metadata, "training": summary})
+    return TrainResult(model, state.best_step, state.best_train, state.best_val, stop, state.step, history, seconds)
 
 
 def _sparsity_masks(net: QATNet, fraction: float) -> list[torch.Tensor]:
@@ -241,264 +375,64 @@ def _apply_masks(net: QATNet, masks: Sequence[torch.Tensor]) -> None:
             weight.mul_(mask)
 
 
-def _atomic_torch_save(obj: Any, path: Path) -> None:
-    """``torch.save`` to a temporary file next to ``path``, then rename: never half a checkpoint."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise UlmError(f"{path}: cannot write the checkpoint: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+# ------------------------------------------------------------------------------------------------
+# checkpoints
 
 
-def _metrics_dict(metrics: Metrics | None) -> dict[str, Any] | None:
-    return None if metrics is None else asdict(metrics)
+def _metrics_state(metrics: Metrics | None) -> dict[str, Any] | None:
+    return None if metrics is None else dict(metrics.__dict__)
 
 
-def _metrics_from(data: dict[str, Any] | None) -> Metrics | None:
-    return None if data is None else Metrics(**data)
-
-
-def train(
-    train_pairs: Sequence[Pair],
-    config: TrainConfig,
-    val_pairs: Sequence[Pair] = (),
-    charset: bytes | None = None,
-    encoder: EncoderParams | None = None,
-    metadata: dict[str, Any] | None = None,
-    checkpoint: Path | None = None,
-    resume: bool = False,
-    report: Reporter | None = None,
-) -> TrainResult:
-    """Train on ``train_pairs`` and return the best integer model (see the module docstring).
-
-    ``metadata`` is stored in the exported model together with the training summary. With
-    ``checkpoint`` the state is saved there after every epoch (and on Ctrl-C); ``resume`` continues
-    from it. Ctrl-C ends training after the current batch and returns the best model so far with
-    ``interrupted=True``.
-    """
-    config.check()
-    if not train_pairs:
-        raise UlmError("no training pairs (every line was empty, a comment or malformed)")
-    encoder = encoder or EncoderParams()
-    charset = charset or derive_charset(pair.response for pair in train_pairs)
-    torch.manual_seed(config.seed)
-    previous_deterministic = torch.are_deterministic_algorithms_enabled()
-    previous_threads = torch.get_num_threads()
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(config.threads)
-    try:
-        return _train(train_pairs, val_pairs, config, charset, encoder, metadata or {}, checkpoint, resume, report)
-    finally:
-        torch.set_num_threads(previous_threads)
-        torch.use_deterministic_algorithms(previous_deterministic)
-
-
-def _train(
-    train_pairs: Sequence[Pair],
-    val_pairs: Sequence[Pair],
-    config: TrainConfig,
-    charset: bytes,
-    encoder: EncoderParams,
-    metadata: dict[str, Any],
-    checkpoint: Path | None,
-    resume: bool,
-    report: Reporter | None,
-) -> TrainResult:
-    started = time.perf_counter()
-    train_samples = encode_pairs(train_pairs, charset, encoder)
-    val_samples = encode_pairs(val_pairs, charset, encoder) if val_pairs else None
-    sizes = [encoder.input_size, *config.hidden, len(charset) + 1]
-    net = QATNet(sizes, seed=config.seed, init_std=config.init_std)
-    log_scale = nn.Parameter(torch.tensor(math.log(1.0 / 16.0)))
-    optimizer = torch.optim.Adam(
-        [
-            {"params": list(net.weights), "lr": config.lr},
-            {"params": list(net.biases), "lr": config.lr * config.bias_lr_scale},
-            {"params": [log_scale], "lr": config.lr},
-        ]
-    )
-    base_lrs = [group["lr"] for group in optimizer.param_groups]
-    shuffle = torch.Generator().manual_seed(config.seed)
-    masks: list[torch.Tensor] | None = None
-    masks_final = False
-    inputs, targets = _tensors(train_samples)
-    reachable = targets != UNREACHABLE
-    inputs, targets = inputs[reachable], targets[reachable]
-    config_record = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()}
-
-    start_epoch = 1
-    best_state: dict[str, torch.Tensor] | None = None
-    best_key: tuple[float, float] = (-1.0, -1.0)
-    best_epoch = 0
-    best_train: Metrics | None = None
-    best_val: Metrics | None = None
-    history: list[EpochReport] = []
-    if resume:
-        if checkpoint is None or not checkpoint.exists():
-            raise UlmError(f"--resume: no checkpoint at {checkpoint}")
-        try:
-            state = torch.load(checkpoint, weights_only=True)
-        except Exception as exc:  # torch raises many types for a damaged or foreign file
-            raise UlmError(f"{checkpoint}: not a readable ulm-train checkpoint ({exc})") from None
-        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-            raise UlmError(f"{checkpoint}: not an ulm-train checkpoint")
-        if state["sizes"] != sizes or state["charset"] != list(charset):
-            raise UlmError(f"{checkpoint}: was trained for other layer sizes or another charset")
-        if state["config"] != config_record:
-            raise UlmError(f"{checkpoint}: was made with other training options; pass the same ones to --resume")
-        net.load_state_dict(state["net"])
-        with torch.no_grad():
-            log_scale.copy_(state["log_scale"])
-        optimizer.load_state_dict(state["optimizer"])
-        shuffle.set_state(state["shuffle"])
-        masks = state["masks"] or None
-        masks_final = bool(state["masks_final"])
-        start_epoch = int(state["epoch"]) + 1
-        best_state = state["best_state"]
-        best_key = (float(state["best_key"][0]), float(state["best_key"][1]))
-        best_epoch = int(state["best_epoch"])
-        best_train = _metrics_from(state["best_train"])
-        best_val = _metrics_from(state["best_val"])
-
-    def save_checkpoint(epoch: int) -> None:
-        if checkpoint is None:
-            return
-        _atomic_torch_save(
-            {
-                "format": CHECKPOINT_FORMAT,
-                "sizes": sizes,
-                "charset": list(charset),
-                "config": config_record,
-                "epoch": epoch,
-                "net": net.state_dict(),
-                "log_scale": log_scale.detach().clone(),
-                "optimizer": optimizer.state_dict(),
-                "shuffle": shuffle.get_state(),
-                "masks": masks or [],
-                "masks_final": masks_final,
-                "best_state": best_state,
-                "best_key": list(best_key),
-                "best_epoch": best_epoch,
-                "best_train": _metrics_dict(best_train),
-                "best_val": _metrics_dict(best_val),
-            },
-            checkpoint,
-        )
-
-    interrupted = False
-    epoch = start_epoch - 1
-    n = int(targets.shape[0])
-    steps_per_epoch = max(1, math.ceil(n / config.batch_size))
-    try:
-        for epoch in range(start_epoch, config.epochs + 1):
-            epoch_started = time.perf_counter()
-            order = torch.randperm(n, generator=shuffle)
-            loss_total = 0.0
-            alpha = 0.0
-            if config.sparsity > 0:
-                # Gradual magnitude pruning: the zero fraction follows the quantisation ramp with a
-                # cubic ease-out, and the mask is frozen for the refinement phase.
-                ramp_done = min(1.0, alpha_at(config, epoch - 1) if config.ramp > 0 else 1.0)
-                if not masks_final:
-                    target = config.sparsity * (1.0 - (1.0 - ramp_done) ** 3)
-                    masks = _sparsity_masks(net, target)
-                    masks_final = ramp_done >= 1.0
-            for step in range(steps_per_epoch):
-                progress = epoch - 1 + step / steps_per_epoch
-                alpha = alpha_at(config, progress)
-                factor = lr_factor(config, progress)
-                for group, base in zip(optimizer.param_groups, base_lrs, strict=True):
-                    group["lr"] = base * factor
-                index = order[step * config.batch_size : (step + 1) * config.batch_size]
-                if masks is not None:
-                    _apply_masks(net, masks)
-                batch = inputs[index]
-                if config.input_dropout > 0:
-                    keep = torch.rand(batch.shape[0], encoder.query_buckets, generator=shuffle) >= config.input_dropout
-                    batch = torch.cat([batch[:, : encoder.query_buckets] * keep, batch[:, encoder.query_buckets :]], dim=1)
-                result = net(batch, alpha)
-                loss = nn.functional.cross_entropy(result.logits * log_scale.exp(), targets[index])
-                loss = loss + config.overflow_weight * overflow_penalty(result.accumulators, config.overflow_margin)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                net.clamp_shadow_()
-                loss_total += float(loss.detach()) * int(index.shape[0])
-            if masks is not None:
-                _apply_masks(net, masks)
-            train_metrics = evaluate(net, train_samples, log_scale, config.overflow_margin)
-            val_metrics = evaluate(net, val_samples, log_scale, config.overflow_margin) if val_samples else None
-            key = (
-                (val_metrics.int_char if val_metrics else train_metrics.int_char),
-                train_metrics.int_char,
-            )
-            # With a sparsity target only fully pruned epochs count: the target is a constraint.
-            eligible = config.sparsity == 0 or masks_final
-            if eligible and key > best_key:
-                best_key, best_epoch = key, epoch
-                best_state = copy.deepcopy(net.state_dict())
-                best_train, best_val = train_metrics, val_metrics
-            entry = EpochReport(
-                epoch=epoch,
-                alpha=alpha,
-                train_loss=loss_total / max(n, 1),
-                train=train_metrics,
-                val=val_metrics,
-                zero_fraction=net.zero_fraction(),
-                com_bytes=estimate_com_bytes(sizes, len(charset)),
-                seconds=time.perf_counter() - epoch_started,
-            )
-            history.append(entry)
-            if report is not None:
-                report(entry)
-            save_checkpoint(epoch)
-            if config.stop_at > 0 and alpha >= 1.0 and train_metrics.int_char >= config.stop_at:
-                break
-    except KeyboardInterrupt:
-        # The checkpoint on disk is the one written after the last finished epoch; the state in
-        # memory may be half an epoch further and is not saved, so --resume repeats exactly the
-        # interrupted epoch and ends where an uninterrupted run would.
-        interrupted = True
-
-    if best_state is None:
-        raise UlmError("training stopped before the first epoch finished; nothing to export")
-    net.load_state_dict(best_state)
-    assert best_train is not None
-    accuracy = {
-        "train_int_char": round(best_train.int_char, 6),
-        "train_int_exact": round(best_train.int_exact, 6),
-        "train_float_char": round(best_train.float_char, 6),
+def _checkpoint_state(job: _Job, state: _State) -> dict[str, Any]:
+    return {
+        **job.compatible(),
+        "step": state.step,
+        "net": state.net.state_dict(),
+        "log_scale": state.log_scale.detach().clone(),
+        "optimizer": state.optimizer.state_dict(),
+        "batches": state.batches.state(),
+        "masks": state.masks or [],
+        "masks_final": state.masks_final,
+        "plateau": state.plateau.state(),
+        "best_net": state.best_net,
+        "best_key": list(state.best_key),
+        "best_step": state.best_step,
+        "best_train": _metrics_state(state.best_train),
+        "best_val": _metrics_state(state.best_val),
     }
-    if best_val is not None:
-        accuracy["val_int_char"] = round(best_val.int_char, 6)
-        accuracy["val_int_exact"] = round(best_val.int_exact, 6)
-    summary: dict[str, Any] = {
-        "trainer": f"ulm-train {__version__}",
-        "torch": torch.__version__.split("+")[0],
-        "options": config_record,
-        "epochs_run": history[-1].epoch if history else epoch,
-        "best_epoch": best_epoch,
-        "train_pairs": len(train_pairs),
-        "train_samples": len(train_samples),
-        "accuracy": accuracy,
-        "zero_weights": round(net.zero_fraction(), 6),
-        "interrupted": interrupted,
-    }
-    if best_val is not None:
-        summary["val_pairs"] = len(val_pairs)
-    model = net.to_spec(charset, encoder, {**metadata, "training": summary})
-    return TrainResult(
-        model=model,
-        best_epoch=best_epoch,
-        best_train=best_train,
-        best_val=best_val,
-        history=history,
-        interrupted=interrupted,
-        seconds=time.perf_counter() - started,
-    )
+
+
+def _resumed(job: _Job, path: Path | None) -> _State:
+    """The state saved at ``path`` by a run with the same data and options."""
+    if path is None:
+        raise UlmError("--resume needs a checkpoint file")
+    saved = checkpoints.load(path)
+    expected = job.compatible()
+    for name in ("sizes", "charset", "answers"):
+        if saved.get(name) != expected[name]:
+            raise UlmError(f"--resume {path}: was trained for other layer sizes, charset or answers")
+    if saved.get("options") != expected["options"]:
+        raise UlmError(f"--resume {path}: was made with other training options; pass the same ones to --resume")
+    state = _State.fresh(job)
+    try:
+        _load_state(state, saved)
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError):
+        raise UlmError(f"--resume {path}: the checkpoint is damaged") from None
+    return state
+
+
+def _load_state(state: _State, saved: dict[str, Any]) -> None:
+    state.net.load_state_dict(saved["net"])
+    with torch.no_grad():
+        state.log_scale.copy_(saved["log_scale"])
+    state.optimizer.load_state_dict(saved["optimizer"])
+    state.batches.load_state(saved["batches"])
+    state.step = int(saved["step"])
+    state.masks = list(saved["masks"]) or None
+    state.masks_final = bool(saved["masks_final"])
+    state.plateau = Plateau.from_state(saved["plateau"])
+    state.best_net = saved["best_net"]
+    state.best_key = tuple(float(v) for v in saved["best_key"])
+    state.best_step = int(saved["best_step"])
+    state.best_train = None if saved["best_train"] is None else Metrics(**saved["best_train"])
+    state.best_val = None if saved["best_val"] is None else Metrics(**saved["best_val"])

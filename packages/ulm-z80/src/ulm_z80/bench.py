@@ -1,11 +1,13 @@
 """``ulm bench``: build every layout of a model, run queries on the emulated Z80 and measure.
 
 Per layout: file bytes, TPA bytes used, T-states and instructions per generated character (mean
-and max), per-layer T-states (probes at the ``LAYER_k`` labels) and seconds per character on a
-4 MHz Z80. The cost of a character is everything from one ``ANS_STEP`` (context encoding) to the
+and max), per-layer T-states (probes at the ``LAYER_k`` labels), the choice of each character
+(``ARGMAX``, or ``ARGMAX_TRIE`` for a model that lists its answers: from ``PROBE_CHAR`` to
+``PROBE_CHOICE``), the bytes of the answer table, and seconds per character on a 4 MHz Z80. The cost of a character is everything from one ``ANS_STEP`` (context encoding) to the
 next: encoder, forward pass, argmax, printing; the step that ends in EOS counts up to ``ANS_END``.
 Per-query work (query encoding and, for the cols kernel, layer 1's query half) is reported
-separately. BDOS calls cost what the emulator charges for them (ulm-emu traps the BDOS).
+separately. BDOS calls cost what the emulator charges for them (ulm-emu traps the BDOS). The
+queries go through :func:`ulm_spec.program.ask_all`, all of a layout's in one run.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
+from ulm_spec import symbols as labels
 from ulm_spec.model import Model
-from ulm_spec.plugins import ComRunner, MachineView, com_runner
+from ulm_spec.plugins import DEFAULT_MAX_TSTATES, ComRunner, MachineView, Probe, TStateLimitExceeded, com_runner
+from ulm_spec.program import Z80_HZ, ask_all
 from ulm_spec.reference import generate
 from ulm_z80.build import DEFAULT_TPA_BYTES, Build, build_program
 from ulm_z80.linker import TPABudgetError
-from ulm_z80.verify import chat_input, chat_lines, needs_one_shot, parse_chat_answers
+from ulm_z80.plan import PROBE_QUERIES, predicted_bytes, predicted_layer_tstates
 
-CLOCK_HZ = 4_000_000
+CLOCK_HZ = Z80_HZ
 DEFAULT_QUERIES = (
     "is it alive",
     "can you sit on it",
@@ -48,6 +52,10 @@ class LayoutReport:
     tstates_per_query_setup_mean: float
     layer_tstates_mean: list[float] = field(default_factory=list)
     encoder_tstates_mean: float = 0.0
+    argmax_tstates_mean: float = 0.0
+    """The choice of a character: ARGMAX, or ARGMAX_TRIE with an answer list (call and return included)."""
+    argmax_tstates_max: int = 0
+    answer_table_bytes: int = 0
     answers_match_reference: bool = True
     error: str = ""
 
@@ -59,82 +67,106 @@ class _Event:
     instructions: int
 
 
-def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None = None) -> LayoutReport:
-    """Run ``queries`` through ``build`` with timing probes and summarise."""
-    runner = runner or com_runner()
-    symbols = build.symbols
+@dataclass
+class _Timings:
+    """T-states (and instructions) of each part of the work, from the probes' events in order."""
+
+    per_char_t: list[int] = field(default_factory=list)
+    per_char_i: list[int] = field(default_factory=list)
+    setup: list[int] = field(default_factory=list)
+    layers: list[list[int]] = field(default_factory=list)
+    encoder: list[int] = field(default_factory=list)
+    choice: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, events: Sequence[_Event], n_layers: int) -> _Timings:
+        timings = cls(layers=[[] for _ in range(n_layers)])
+        answer: _Event | None = None  # the current answer's start
+        step: _Event | None = None  # the current character's start
+        layer: tuple[int, _Event] | None = None  # the layer running
+        choice: _Event | None = None  # the start of the choice
+        for event in events:
+            if event.label == labels.ANSWER:
+                answer = event
+            elif event.label == labels.ANSWER_STEP:
+                if step is not None:
+                    timings.character(step, event)
+                elif answer is not None:
+                    timings.setup.append(event.tstates - answer.tstates)
+                step = event
+            elif event.label.startswith("LAYER_"):
+                if layer is not None:
+                    timings.layers[layer[0] - 1].append(event.tstates - layer[1].tstates)
+                elif step is not None:
+                    timings.encoder.append(event.tstates - step.tstates)
+                layer = (int(event.label.split("_")[1]), event)
+            elif event.label == labels.PROBE_CHAR:
+                if layer is not None:
+                    timings.layers[layer[0] - 1].append(event.tstates - layer[1].tstates)
+                layer, choice = None, event
+            elif event.label == labels.PROBE_CHOICE:
+                if choice is not None:
+                    timings.choice.append(event.tstates - choice.tstates)
+                choice = None
+            elif event.label == labels.ANSWER_END:
+                if step is not None:
+                    timings.character(step, event)
+                step = answer = None
+        return timings
+
+    def character(self, start: _Event, end: _Event) -> None:
+        self.per_char_t.append(end.tstates - start.tstates)
+        self.per_char_i.append(end.instructions - start.instructions)
+
+
+def _mean(values: Sequence[int]) -> float:
+    return round(statistics.fmean(values), 1) if values else 0.0
+
+
+def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None = None,
+                  max_tstates_per_query: int = DEFAULT_MAX_TSTATES, partial: bool = False) -> LayoutReport:
+    """Run ``queries`` through ``build`` with timing probes and summarise. A run over its budget
+    is a TStateLimitExceeded, unless ``partial``: then the report covers what was measured."""
     n_layers = len(build.model.layers)
-    labels = ["ANSWER", "ANS_STEP", "PROBE_CHAR", "ANS_END"] + [f"LAYER_{k}" for k in range(1, n_layers + 1)]
     events: list[_Event] = []
 
-    def make_probe(label: str):  # type: ignore[no-untyped-def]
+    def make_probe(label: str) -> Probe:
         def probe(view: MachineView) -> None:
             events.append(_Event(label, view.tstates, view.instructions))
 
         return probe
 
-    probes = {symbols[label]: make_probe(label) for label in labels}
-    raw = [q.encode("utf-8", "surrogateescape") for q in queries if not needs_one_shot(q.encode())]
-    result = runner.run(
-        build.binary,
-        console_input=chat_input(chat_lines(raw)),
-        max_tstates=10**12,
-        probes=probes,
-    )
-    answers = parse_chat_answers(result.output)
-    expected = [generate(build.model, q).text for q in raw]
-
-    per_char_t: list[int] = []
-    per_char_i: list[int] = []
-    setup: list[int] = []
-    layer_t: list[list[int]] = [[] for _ in range(n_layers)]
-    encoder_t: list[int] = []
-    step_start: _Event | None = None
-    answer_start: _Event | None = None
-    layer_start: tuple[int, _Event] | None = None
-    for event in events:
-        if event.label == "ANSWER":
-            answer_start = event
-        elif event.label == "ANS_STEP":
-            if step_start is not None:
-                per_char_t.append(event.tstates - step_start.tstates)
-                per_char_i.append(event.instructions - step_start.instructions)
-            elif answer_start is not None:
-                setup.append(event.tstates - answer_start.tstates)
-            step_start = event
-        elif event.label.startswith("LAYER_"):
-            k = int(event.label.split("_")[1])
-            if layer_start is not None:
-                layer_t[layer_start[0] - 1].append(event.tstates - layer_start[1].tstates)
-            elif step_start is not None:
-                encoder_t.append(event.tstates - step_start.tstates)
-            layer_start = (k, event)
-        elif event.label == "PROBE_CHAR":
-            if layer_start is not None:
-                layer_t[layer_start[0] - 1].append(event.tstates - layer_start[1].tstates)
-            layer_start = None
-        elif event.label == "ANS_END":
-            if step_start is not None:
-                per_char_t.append(event.tstates - step_start.tstates)
-                per_char_i.append(event.instructions - step_start.instructions)
-            step_start = None
-            answer_start = None
-    mean_t = statistics.fmean(per_char_t) if per_char_t else 0.0
+    watched = [labels.ANSWER, labels.ANSWER_STEP, labels.PROBE_CHAR, labels.PROBE_CHOICE, labels.ANSWER_END]
+    watched += [labels.layer_entry(k) for k in range(1, n_layers + 1)]
+    raw = [q.encode("utf-8", "surrogateescape") for q in queries]
+    try:
+        session = ask_all(runner or com_runner(), build.binary, build.symbols, raw, max_tstates_per_query=max_tstates_per_query,
+                          probes={build.symbols[label]: make_probe(label) for label in watched}, strict=False)
+        matches = [a.text for a in session.answers] == [generate(build.model, q).text for q in raw]
+    except TStateLimitExceeded:
+        if not partial:
+            raise
+        matches = False
+    timings = _Timings.of(events, n_layers)
+    mean_t = statistics.fmean(timings.per_char_t) if timings.per_char_t else 0.0
     return LayoutReport(
         layout=build.layout,
         kernels=("" if build.hoisted or build.kernels[0] == "rows" else "flat:") + ",".join(build.kernels),
         file_bytes=build.file_bytes,
         tpa_bytes_used=build.tpa_bytes_used,
-        characters=len(per_char_t),
+        characters=len(timings.per_char_t),
         tstates_per_char_mean=round(mean_t, 1),
-        tstates_per_char_max=max(per_char_t, default=0),
-        instructions_per_char_mean=round(statistics.fmean(per_char_i), 1) if per_char_i else 0.0,
-        instructions_per_char_max=max(per_char_i, default=0),
+        tstates_per_char_max=max(timings.per_char_t, default=0),
+        instructions_per_char_mean=_mean(timings.per_char_i),
+        instructions_per_char_max=max(timings.per_char_i, default=0),
         seconds_per_char_4mhz=round(mean_t / CLOCK_HZ, 4),
-        tstates_per_query_setup_mean=round(statistics.fmean(setup), 1) if setup else 0.0,
-        layer_tstates_mean=[round(statistics.fmean(t), 1) if t else 0.0 for t in layer_t],
-        encoder_tstates_mean=round(statistics.fmean(encoder_t), 1) if encoder_t else 0.0,
-        answers_match_reference=answers[: len(expected)] == expected and result.ok,
+        tstates_per_query_setup_mean=_mean(timings.setup),
+        layer_tstates_mean=[_mean(t) for t in timings.layers],
+        encoder_tstates_mean=_mean(timings.encoder),
+        argmax_tstates_mean=_mean(timings.choice),
+        argmax_tstates_max=max(timings.choice, default=0),
+        answer_table_bytes=build.answer_table_bytes,
+        answers_match_reference=matches,
     )
 
 
@@ -144,6 +176,7 @@ def bench_model(
     layouts: Sequence[str] = ("packed", "fast", "auto"),
     tpa_bytes: int = DEFAULT_TPA_BYTES,
     runner: ComRunner | None = None,
+    max_tstates_per_query: int = DEFAULT_MAX_TSTATES,
 ) -> list[LayoutReport]:
     """One report per layout (a layout that does not fit the TPA gets a report with ``error``)."""
     reports = []
@@ -157,10 +190,47 @@ def bench_model(
         if build.binary in measured:  # e.g. auto chose what fast chose: same program, same numbers
             reports.append(replace(measured[build.binary], layout=layout))
             continue
-        report = measure_build(build, queries, runner)
+        report = measure_build(build, queries, runner, max_tstates_per_query)
         measured[build.binary] = report
         reports.append(report)
     return reports
+
+
+@dataclass
+class CostComparison:
+    """The planner's size and cost models against a built program and its run (see
+    :mod:`ulm_z80.plan`): predicted and real TPA bytes, and each layer's routine in T-states per
+    character, predicted from the activity of :data:`~ulm_z80.plan.PROBE_QUERIES` and measured on
+    the emulated Z80 for the same queries."""
+
+    layout: str
+    kernels: tuple[str, ...]
+    predicted_bytes: int
+    tpa_bytes_used: int
+    predicted_layer_tstates: list[float]
+    measured_layer_tstates: list[float]
+
+    @property
+    def bytes_ratio(self) -> float:
+        return self.predicted_bytes / self.tpa_bytes_used
+
+    @property
+    def layer_ratios(self) -> list[float]:
+        """Predicted / measured T-states of each layer (1.0: exact)."""
+        return [p / m for p, m in zip(self.predicted_layer_tstates, self.measured_layer_tstates, strict=True)]
+
+
+def compare_cost_model(build: Build, runner: ComRunner | None = None) -> CostComparison:
+    """Run ``build`` on the planner's probe queries and compare with its predictions."""
+    measured = measure_build(build, PROBE_QUERIES, runner)
+    return CostComparison(
+        build.layout_name,
+        build.kernels,
+        predicted_bytes(build.model, build.plan),
+        build.tpa_bytes_used,
+        predicted_layer_tstates(build.model, build.plan),
+        measured.layer_tstates_mean,
+    )
 
 
 def report_dicts(reports: Sequence[LayoutReport]) -> list[dict[str, object]]:
@@ -187,5 +257,11 @@ def format_reports(reports: Sequence[LayoutReport]) -> str:
         lines.append(f"  context encoder       {r.encoder_tstates_mean:>12,.0f} T-states / char")
         for k, t in enumerate(r.layer_tstates_mean, start=1):
             lines.append(f"  layer {k:<2}              {t:>12,.0f} T-states / char")
+        routine = "ARGMAX_TRIE" if r.answer_table_bytes else "ARGMAX"
+        lines.append(
+            f"  T-states / choice     {r.argmax_tstates_mean:>12,.0f} mean {r.argmax_tstates_max:>12,} max ({routine})"
+        )
+        if r.answer_table_bytes:
+            lines.append(f"  answer table bytes    {r.answer_table_bytes:>12,}")
         lines.append(f"  answers match reference: {'yes' if r.answers_match_reference else 'NO'}")
     return "\n".join(lines)

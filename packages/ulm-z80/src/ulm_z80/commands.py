@@ -1,4 +1,9 @@
-"""The ``ulm build`` and ``ulm bench`` subcommands (entry points in group ``ulm.commands``)."""
+"""The ``ulm build`` and ``ulm bench`` subcommands (entry points in group ``ulm.commands``).
+
+Both follow :mod:`ulm_spec.files`: every output is checked before any work (never an input,
+never two outputs on one file, never a FIFO or device) and written atomically; the model and the
+query file are read as bounded regular files.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,20 @@ import sys
 from pathlib import Path
 
 from ulm_spec.errors import UlmError
-from ulm_spec.fileformat import load
-from ulm_spec.model import Model
+from ulm_spec.fileformat import load_model
+from ulm_spec.files import atomic_write, check_output, check_outputs, read_input
+from ulm_spec.plugins import com_runner
+from ulm_spec.program import add_max_tstates_option
+from ulm_spec.text import normalize_query
 from ulm_z80.bench import DEFAULT_QUERIES, bench_model, format_reports, report_dicts
-from ulm_z80.build import DEFAULT_TPA_BYTES, LAYOUTS, build_program
+from ulm_z80.build import DEFAULT_TPA_BYTES, build_program
+from ulm_z80.kernels import KERNELS
+
+#: What ``ulm bench`` measures unless told otherwise.
+BENCH_LAYOUTS = ("packed", "fast", "auto")
+#: Largest query file ``ulm bench --queries`` reads, and most queries in it.
+MAX_QUERY_FILE_BYTES = 1024 * 1024
+MAX_QUERIES = 10_000
 
 
 def parse_size(text: str) -> int:
@@ -27,25 +42,28 @@ def parse_size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 40960, 40K, 0A000h)") from None
 
 
-def load_model(path: str) -> Model:
-    """A ``.ulm`` model, or an original Z80-μLM ``.npz`` (imported on the fly)."""
-    if path.lower().endswith(".npz"):
-        from ulm_spec.npz import import_npz
+def build_outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """Every file ``ulm build`` will write, by option, checked against the output rule and
+    against the model: ``-o``, ``--asm``, and the ``.map``/``.sym``/``.lst`` beside ``-o``."""
+    out = check_output(args.output, "-o", [args.model])
+    wanted: dict[str, str | Path | None] = {"-o": out, "--asm": args.asm}
+    for flag in ("map", "sym", "lst"):
+        if getattr(args, flag):
+            wanted[f"--{flag}"] = out.with_suffix(f".{flag}")
+    return check_outputs(wanted, inputs=[args.model])
 
-        return import_npz(path)
-    if not Path(path).is_file():
-        raise UlmError(f"{path}: no such model file")
-    return load(path)
 
-
-def _write(path: Path, data: bytes | str) -> None:
-    try:
-        if isinstance(data, str):
-            path.write_text(data, encoding="ascii")
-        else:
-            path.write_bytes(data)
-    except OSError as exc:
-        raise UlmError(f"{path}: cannot write: {exc.strerror}") from None
+def read_queries(path: str) -> list[str]:
+    """The queries of a file, one per line, read as bytes (any encoding: the spec normalises
+    every byte); blank lines are skipped. Each is returned normalised, which answers the same
+    (normalising is idempotent) and is plain ASCII."""
+    lines = read_input(path, MAX_QUERY_FILE_BYTES, "--queries").splitlines()
+    queries = [normalize_query(line).decode("ascii") for line in lines if line.strip()]
+    if not queries:
+        raise UlmError(f"--queries {path}: no queries in the file")
+    if len(queries) > MAX_QUERIES:
+        raise UlmError(f"--queries {path}: {len(queries)} queries; at most {MAX_QUERIES}")
+    return queries
 
 
 class BuildCommand:
@@ -68,26 +86,31 @@ class BuildCommand:
             help=f"TPA bytes available from 0100h (default {DEFAULT_TPA_BYTES}: a 48K CP/M 2.2)",
         )
         parser.add_argument(
-            "--layout", choices=LAYOUTS, default="auto",
-            help="packed: smallest; fast: column kernel; auto (default): fastest that fits",
+            "--layout", default="auto", metavar="LAYOUT",
+            help="auto (default): fastest that fits; packed: smallest; fast: no packed rows; or a kernel "
+                 f"per layer from {', '.join(KERNELS)}, comma-separated (flat: in front: layer 1's query "
+                 "half per character)",
         )
 
     def run(self, args: argparse.Namespace) -> int:
+        outputs = build_outputs(args)
         model = load_model(args.model)
         build = build_program(model, args.layout, args.tpa)
-        out = Path(args.output)
-        _write(out, build.binary)
-        if args.asm:
-            _write(Path(args.asm), build.source)
-        if args.map:
-            _write(out.with_suffix(".map"), build.linked.map_text())
-        if args.sym:
-            _write(out.with_suffix(".sym"), build.linked.symbol_file())
-        if args.lst:
-            _write(out.with_suffix(".lst"), build.linked.listing())
+        out = outputs["-o"]
+        texts = {
+            "--asm": build.source,
+            "--map": build.linked.map_text(),
+            "--sym": build.linked.symbol_file(),
+            "--lst": build.linked.listing(),
+        }
+        atomic_write(out, build.binary)
+        for option, path in outputs.items():
+            if option != "-o":
+                atomic_write(path, texts[option].encode("ascii"))
+        listed = f", {len(model.answers)} answers ({build.answer_table_bytes}-byte table)" if model.answers else ""
         print(
             f"{out}: {build.file_bytes} bytes, {build.tpa_bytes_used} of {args.tpa} TPA bytes, "
-            f"layout {build.layout_name}"
+            f"layout {build.layout_name}{listed}"
         )
         return 0
 
@@ -104,23 +127,17 @@ class BenchCommand:
         parser.add_argument("model", help="the .ulm model (or an original .npz)")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
         parser.add_argument("--queries", metavar="FILE", help="queries, one per line")
-        parser.add_argument("--layout", action="append", choices=LAYOUTS,
-                            help="layouts to measure (repeatable; default all)")
+        parser.add_argument("--layout", action="append", metavar="LAYOUT",
+                            help=f"layouts to measure, as for ulm build (repeatable; default {', '.join(BENCH_LAYOUTS)})")
         parser.add_argument("--tpa", type=parse_size, default=DEFAULT_TPA_BYTES)
+        add_max_tstates_option(parser)
 
     def run(self, args: argparse.Namespace) -> int:
+        queries = read_queries(args.queries) if args.queries else list(DEFAULT_QUERIES)
         model = load_model(args.model)
-        queries: list[str] = list(DEFAULT_QUERIES)
-        if args.queries:
-            try:
-                text = Path(args.queries).read_text(encoding="utf-8", errors="surrogateescape")
-            except OSError as exc:
-                raise UlmError(f"{args.queries}: cannot read: {exc.strerror}") from None
-            queries = [line for line in text.splitlines() if line.strip()]
-            if not queries:
-                raise UlmError(f"{args.queries}: no queries in the file")
-        layouts = tuple(args.layout) if args.layout else ("packed", "fast", "auto")
-        reports = bench_model(model, queries, layouts, args.tpa)
+        layouts = tuple(args.layout) if args.layout else BENCH_LAYOUTS
+        # all queries of a layout go through one run: its budget is the per-query one times their number
+        reports = bench_model(model, queries, layouts, args.tpa, com_runner(), args.max_tstates)
         if args.json:
             json.dump(report_dicts(reports), sys.stdout, indent=2)
             print()

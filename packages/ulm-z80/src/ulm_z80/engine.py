@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ulm_spec.model import Model
-from ulm_spec.plugins import ComRunner
+from ulm_spec.plugins import DEFAULT_MAX_TSTATES, ComRunner, com_runner
+from ulm_spec.program import ask_all
 from ulm_z80.build import DEFAULT_TPA_BYTES, Build, build_program
-from ulm_z80.verify import run_queries
 
 
 class Z80Engine:
@@ -20,10 +20,11 @@ class Z80Engine:
     name = "z80"
 
     def __init__(self, layout: str = "auto", tpa_bytes: int = DEFAULT_TPA_BYTES,
-                 runner: ComRunner | None = None) -> None:
+                 runner: ComRunner | None = None, max_tstates: int = DEFAULT_MAX_TSTATES) -> None:
         self.layout = layout
         self.tpa_bytes = tpa_bytes
         self.runner = runner
+        self.max_tstates = max_tstates
         self._cache: tuple[Model, Build] | None = None
 
     def build(self, model: Model) -> Build:
@@ -32,8 +33,11 @@ class Z80Engine:
         return self._cache[1]
 
     def answer(self, model: Model, queries: Sequence[bytes]) -> list[bytes]:
-        """The program's answer to each query, in order (as printed, without CR LF)."""
+        """The program's answer to each query, in order (as printed, without CR LF); a one-line
+        UlmError when the program does not answer them all (:func:`ulm_spec.program.ask_all`)."""
         if not queries:
             return []
-        answers, _, _ = run_queries(self.build(model), list(queries), self.runner)
-        return answers
+        build = self.build(model)
+        session = ask_all(self.runner or com_runner(), build.binary, build.symbols, queries,
+                          max_tstates_per_query=self.max_tstates)
+        return [answer.text for answer in session.answers]

@@ -4,20 +4,21 @@ A program is a list of :class:`Section`. ``code``, ``rodata`` and ``weights`` se
 assembly text and are stored in the ``.COM`` file, in the order given, each starting on its
 ``align`` boundary (padding is a portable ``DS`` of zeros). ``bss`` and ``stack`` sections hold
 only a size: they live after the end of the file (bss first, then stacks, each in the order
-given), are not stored in the file, and are defined with ``EQU`` at the top of the linked source,
+given; :func:`link` can move small bss sections into an alignment gap), are not stored in the file, and are defined with ``EQU`` at the top of the linked source,
 so every section may refer to them. The program zeroes them at run time if it needs zeros.
 
 Labels the linker defines (``NAME`` is the section name):
 
 * ``__NAME_start`` and ``__NAME_end`` (first address after the section) for every section;
 * ``__file_end``: first address after the file image;
+* ``__memory_end``: first address after the last runtime section (when there is one);
 * for bss sections, each ``bss_labels`` entry ``(label, size)``: consecutive buffers from the
   section start, in order. A stack's initial SP is ``__NAME_end``.
 
 The linked source uses only the portable subset of :mod:`ulm_z80.asm`, so pasmo and z80asm
 produce the same binary. :func:`link` assembles it with our assembler; the bss addresses depend
 on the file size, so it assembles twice (first with placeholder addresses) and checks that the
-file layout did not move.
+file's placement did not move.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ulm_spec import cpm
 from ulm_spec.errors import UlmError
 
 from .asm import AsmError, Assembly, assemble
@@ -35,11 +37,11 @@ SectionKind = Literal["code", "rodata", "weights", "bss", "stack"]
 FILE_KINDS: tuple[str, ...] = ("code", "rodata", "weights")
 RUNTIME_KINDS: tuple[str, ...] = ("bss", "stack")
 
-CPM_ORIGIN = 0x0100
-DEFAULT_TPA_TOP = 0xA0FF  # last usable byte: 40,960 bytes from 0100h
+CPM_ORIGIN = cpm.TPA_BASE
+DEFAULT_TPA_TOP = cpm.TPA_BASE + cpm.TPA_BYTES_48K - 1  # last usable byte: 40,960 bytes from 0100h
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# Directives that would break the one-file layout: the linker places sections itself.
+# Directives that would break the one-file program: the linker places sections itself.
 _FORBIDDEN_RE = re.compile(r"^(?:[A-Za-z_.?@][\w.?@]*:?)?[ \t]+(ORG|END|INCLUDE)\b", re.I)
 LINKED_FILENAME = "<linked>"
 
@@ -75,7 +77,7 @@ class Section:
 
 
 @dataclass(frozen=True)
-class SectionLayout:
+class Placement:
     """Where a section ended up: ``start`` .. ``end`` (first address after it)."""
 
     name: str
@@ -92,11 +94,11 @@ class SectionLayout:
 
 @dataclass
 class LinkedProgram:
-    """The linked program: its portable source, the assembled image and the layout."""
+    """The linked program: its portable source, the assembled image and where each section went."""
 
     source: str
     assembly: Assembly
-    sections: list[SectionLayout]
+    sections: list[Placement]
     origin: int
     tpa_top: int
     section_of_symbol: dict[str, str] = field(repr=False)
@@ -143,13 +145,13 @@ class LinkedProgram:
             "",
             f"{'section':<24} {'kind':<8} {'start':>6} {'end':>6} {'size':>6} {'align':>5}  stored",
         ]
-        for layout in self.sections:
+        for placed in self.sections:
             lines.append(
-                f"{layout.name:<24} {layout.kind:<8} {layout.start:04X}h  {layout.end:04X}h "
-                f"{layout.size:6d} {layout.align:5d}  {'file' if layout.in_file else 'no'}"
+                f"{placed.name:<24} {placed.kind:<8} {placed.start:04X}h  {placed.end:04X}h "
+                f"{placed.size:6d} {placed.align:5d}  {'file' if placed.in_file else 'no'}"
             )
         lines += ["", f"{'symbol':<32} {'value':>6}  section"]
-        in_file = {layout.name for layout in self.sections if layout.in_file}
+        in_file = {placed.name for placed in self.sections if placed.in_file}
         rows = sorted((value & 0xFFFF, name) for name, value in self.symbols.items())
         for value, name in rows:
             where = self.section_of_symbol.get(name, "-")
@@ -220,18 +222,37 @@ def _padding_line(align: int) -> str:
     return f"        DS ({align} - ($ & {mask})) & {mask}"
 
 
-def _runtime_layout(sections: Sequence[Section], file_end: int) -> list[SectionLayout]:
-    layouts = []
+def _fill_alignment_gap(bss: list[Section], file_end: int) -> list[Section]:
+    """``bss`` with the largest unaligned sections that fit moved into the gap before the first
+    aligned one (in order of size, largest first), so little memory is lost to alignment."""
+    aligned = [s for s in bss if s.align > 1]
+    loose = [s for s in bss if s.align == 1]
+    if not aligned:
+        return bss
+    gap = (-file_end) % aligned[0].align
+    before: list[Section] = []
+    for section in sorted(loose, key=lambda s: -_runtime_size(s)):
+        if _runtime_size(section) <= gap:
+            before.append(section)
+            gap -= _runtime_size(section)
+    return before + aligned + [s for s in loose if s not in before]
+
+
+def _place_runtime(sections: Sequence[Section], file_end: int, fill_gaps: bool = False) -> list[Placement]:
+    placements = []
     address = file_end
-    ordered = [s for s in sections if s.kind == "bss"] + [s for s in sections if s.kind == "stack"]
+    bss = [s for s in sections if s.kind == "bss"]
+    if fill_gaps:
+        bss = _fill_alignment_gap(bss, file_end)
+    ordered = bss + [s for s in sections if s.kind == "stack"]
     for section in ordered:
         start = _align_up(address, section.align)
         address = start + _runtime_size(section)
-        layouts.append(SectionLayout(section.name, section.kind, start, address, section.align, False))
-    return layouts
+        placements.append(Placement(section.name, section.kind, start, address, section.align, False))
+    return placements
 
 
-def _linear_source(sections: Sequence[Section], runtime: list[SectionLayout], origin: int
+def _linear_source(sections: Sequence[Section], runtime: list[Placement], origin: int
                    ) -> tuple[str, dict[int, tuple[str, int]]]:
     """The linked source and, for each of its line numbers, (section, line in that section).
 
@@ -243,17 +264,20 @@ def _linear_source(sections: Sequence[Section], runtime: list[SectionLayout], or
     ]
     owner: dict[int, tuple[str, int]] = {}
     by_name = {s.name: s for s in sections}
-    for layout in runtime:
-        section = by_name[layout.name]
+    memory_end = max((placed.end for placed in runtime), default=None)
+    for placed in runtime:
+        section = by_name[placed.name]
         first_line = len(lines) + 1
-        lines.append(f"__{layout.name}_start: EQU {layout.start:05X}h")
-        offset = layout.start
+        lines.append(f"__{placed.name}_start: EQU {placed.start:05X}h")
+        offset = placed.start
         for label, size in section.bss_labels:
             lines.append(f"{label}: EQU {offset:05X}h")
             offset += size
-        lines.append(f"__{layout.name}_end: EQU {layout.end:05X}h")
+        lines.append(f"__{placed.name}_end: EQU {placed.end:05X}h")
         for number in range(first_line, len(lines) + 1):
-            owner[number] = (layout.name, 0)
+            owner[number] = (placed.name, 0)
+    if memory_end is not None:
+        lines.append(f"__memory_end: EQU {memory_end:05X}h")
     lines += ["", f"        ORG {origin:05X}h"]
     for section in sections:
         if not section.in_file:
@@ -276,15 +300,15 @@ def _linear_source(sections: Sequence[Section], runtime: list[SectionLayout], or
     return "\n".join(lines), owner
 
 
-def _budget_check(sections: Sequence[Section], layouts: list[SectionLayout], origin: int,
+def _budget_check(sections: Sequence[Section], placements: list[Placement], origin: int,
                   tpa_top: int) -> None:
-    end = max(layout.end for layout in layouts) if layouts else origin
+    end = max(placed.end for placed in placements) if placements else origin
     used = end - origin
     available = tpa_top - origin + 1
     if used <= available:
         return
-    largest = sorted(layouts, key=lambda layout: (-layout.size, layout.name))[:3]
-    named = ", ".join(f"{layout.name} ({layout.kind}) {layout.size}" for layout in largest)
+    largest = sorted(placements, key=lambda placed: (-placed.size, placed.name))[:3]
+    named = ", ".join(f"{placed.name} ({placed.kind}) {placed.size}" for placed in largest)
     raise TPABudgetError(
         f"program needs {used} bytes but the TPA {origin:04X}h-{tpa_top:04X}h holds {available}: "
         f"over by {used - available} bytes; largest sections: {named}"
@@ -292,8 +316,11 @@ def _budget_check(sections: Sequence[Section], layouts: list[SectionLayout], ori
 
 
 def link(sections: Sequence[Section], origin: int = CPM_ORIGIN, tpa_top: int = DEFAULT_TPA_TOP,
-         ) -> LinkedProgram:
+         fill_alignment_gaps: bool = False) -> LinkedProgram:
     """Lay out ``sections`` from ``origin``; everything must fit up to ``tpa_top`` (inclusive).
+
+    With ``fill_alignment_gaps``, the largest unaligned bss sections that fit go into the gap
+    before the first aligned bss section (largest first), instead of all in the order given.
 
     Raises :class:`LinkError` for bad sections, :class:`TPABudgetError` when over budget and
     :class:`~ulm_z80.asm.AsmError` for errors in a section's source, naming the section and the
@@ -303,33 +330,33 @@ def link(sections: Sequence[Section], origin: int = CPM_ORIGIN, tpa_top: int = D
         raise LinkError(f"need 0 <= origin <= tpa_top <= 0FFFFh, got {origin:04X}h and {tpa_top:04X}h")
     _check_sections(sections)
 
-    placeholder = _runtime_layout(sections, origin)
+    placeholder = _place_runtime(sections, origin)
     first_source, first_owner = _linear_source(sections, placeholder, origin)
     first = _assemble_linked(first_source, first_owner)
     file_end = first.symbols["__file_end"]
 
-    file_layouts = [
-        SectionLayout(s.name, s.kind, first.symbols[f"__{s.name}_start"],
+    file_placements = [
+        Placement(s.name, s.kind, first.symbols[f"__{s.name}_start"],
                       first.symbols[f"__{s.name}_end"], s.align, True)
         for s in sections if s.in_file
     ]
-    runtime = _runtime_layout(sections, file_end)
-    _budget_check(sections, file_layouts + runtime, origin, tpa_top)
+    runtime = _place_runtime(sections, file_end, fill_alignment_gaps)
+    _budget_check(sections, file_placements + runtime, origin, tpa_top)
 
     source, owner = _linear_source(sections, runtime, origin)
     final = _assemble_linked(source, owner)
     if final.symbols["__file_end"] != file_end:
         raise LinkError(
-            "the file layout depends on bss/stack addresses (a DS or ALIGN size uses them); "
+            "the file's placement depends on bss/stack addresses (a DS or ALIGN size uses them); "
             "sizes in code, rodata and weights must not depend on runtime buffers"
         )
-    for layout in file_layouts:
-        if final.symbols[f"__{layout.name}_start"] != layout.start:
-            raise LinkError(f"section '{layout.name}' moved between link rounds")
+    for placed in file_placements:
+        if final.symbols[f"__{placed.name}_start"] != placed.start:
+            raise LinkError(f"section '{placed.name}' moved between link rounds")
     section_of_symbol = {
         name: owner.get(line, ("-", 0))[0] for name, (_, line) in final.symbol_sources.items()
     }
-    by_name = {layout.name: layout for layout in file_layouts + runtime}
+    by_name = {placed.name: placed for placed in file_placements + runtime}
     ordered = [by_name[s.name] for s in sections if s.in_file] + runtime
     return LinkedProgram(source, final, ordered, origin, tpa_top, section_of_symbol)
 

@@ -33,6 +33,11 @@ class Source:
     def blank(self) -> None:
         self.lines.append("")
 
+    def block(self, text: str) -> None:
+        """Ready-made source (a fixed routine, :func:`ulm_z80.asmfiles.inline`), after a blank line."""
+        self.blank()
+        self.lines += text.rstrip("\n").split("\n")
+
     def comment(self, text: str = "") -> None:
         """A whole-line comment (several lines if ``text`` has newlines)."""
         for line in text.split("\n"):
@@ -62,10 +67,6 @@ class Source:
         if comment:
             line = f"{line:<40}; {comment}"
         self.lines.append(line)
-
-    def ops(self, *instructions: str) -> None:
-        for instruction in instructions:
-            self.op(instruction)
 
     def db(self, data: Iterable[int], per_line: int = 16) -> None:
         values = list(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -20,16 +21,18 @@ class ExternalAssemblerFailed(Exception):
     pass
 
 
-def assemble_with(tool: str, source: str) -> bytes:
-    """Binary that ``tool`` ("pasmo" or "z80asm") makes of ``source``; any message is a failure."""
+def assemble_with(tool: str, source: str, include_dirs: Sequence[str | Path] = ()) -> bytes:
+    """Binary that ``tool`` ("pasmo" or "z80asm") makes of ``source`` (INCLUDE files are looked up
+    in ``include_dirs``); any message is a failure."""
     with tempfile.TemporaryDirectory() as directory:
         source_path = Path(directory) / "in.asm"
         output_path = Path(directory) / "out.bin"
         source_path.write_text(source, encoding="latin-1")
+        search = [argument for folder in include_dirs for argument in ("-I", str(folder))]
         if tool == "pasmo":
-            command = [PASMO or "pasmo", "--bin", str(source_path), str(output_path)]
+            command = [PASMO or "pasmo", *search, "--bin", str(source_path), str(output_path)]
         else:
-            command = [Z80ASM or "z80asm", "-o", str(output_path), str(source_path)]
+            command = [Z80ASM or "z80asm", *search, "-o", str(output_path), str(source_path)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         messages = (done.stdout + done.stderr).strip()
         if done.returncode != 0 or messages:

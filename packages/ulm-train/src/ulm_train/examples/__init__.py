@@ -14,21 +14,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from ulm_spec.errors import UlmError
+from ulm_spec.files import atomic_write
 from ulm_train.data import format_pairs
 from ulm_train.examples import chat, guess
 from ulm_train.examples.common import Split
-from ulm_train.llm import write_atomically
 
 EXAMPLES = ("guess", "chat")
 DATA_DIR = Path(__file__).parent / "data"
 
-#: The training options of the example models (``ulm train --example NAME``): with the shipped data
-#: file, the single source of each model. 192,96 scored best on the hand-written dev sets among
-#: 64,32 .. 256,128 and builds to a 38.8 KB ``.COM`` at about 0.16 s per character on a 4 MHz Z80
-#: (the experiment table is in ``examples/data/README.md``).
+#: The training options of the example models (``ulm train --example NAME``): overrides of
+#: :class:`ulm_train.config.TrainConfig`'s defaults, by field name; with the shipped data file, the
+#: single source of each model. 192,96 scored best on the hand-written dev sets among 64,32 ..
+#: 256,128 and builds to a 38.8 KB ``.COM`` at about 0.16 s per character on a 4 MHz Z80 (the
+#: experiment table is in ``examples/data/README.md``).
 RECIPES: dict[str, dict[str, object]] = {
-    "guess": {"hidden": "192,96", "epochs": 40, "input_dropout": 0.1},
-    "chat": {"hidden": "192,96", "epochs": 40, "input_dropout": 0.1},
+    "guess": {"hidden": (192, 96), "input_dropout": 0.1},
+    "chat": {"hidden": (192, 96), "input_dropout": 0.1},
 }
 #: How the shipped data files are named in a model's metadata, wherever the package is installed.
 DATA_LABEL = "ulm-train:examples/data/"
@@ -60,6 +61,6 @@ def write_example(name: str, folder: Path, seed: int = 0) -> list[tuple[Path, in
             f"# ulm example '{name}' ({part}), made by: ulm data generate --backend template "
             f"--example {name} --seed {seed}\n"
         )
-        write_atomically(path, header + format_pairs(pairs))
+        atomic_write(path, header + format_pairs(pairs))
         written.append((path, len(pairs)))
     return written

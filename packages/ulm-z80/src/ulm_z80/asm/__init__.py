@@ -31,7 +31,9 @@ What this assembler accepts
 * Directives: ``EQU``, ``ORG``, ``DB``/``DEFB``/``DEFM``/``DM`` (numbers and strings; in
   ``"..."`` backslash escapes work, ``'...'`` is literal), ``DW``/``DEFW``, ``DS``/``DEFS``
   ``size[,fill]``, ``ALIGN n`` (zero padding to a multiple of n), ``INCLUDE "file"`` (relative
-  to the including file, then ``include_dirs``; cycles are errors), ``END``.
+  to the including file, then ``include_dirs``; cycles are errors), ``IF expr`` / ``ELSE`` /
+  ``ENDIF`` (conditional assembly, nested; the expression must be known where the ``IF`` stands:
+  numbers and ``EQU`` values defined above it; see :mod:`ulm_z80.asm.conditionals`), ``END``.
 * Checks: 8-bit values -128..255, words -32768..65535, JR/DJNZ and index displacements
   -128..127, bit numbers 0..7, RST targets, IM modes, duplicate labels, undefined or circular
   symbols, overlapping or >64K code.
@@ -46,8 +48,9 @@ tests check it. Rules found by testing both assemblers:
 1. One ``ORG`` at the top (z80asm ignores ORG gaps and writes bytes back to back). No INCLUDE.
 2. Labels in column 0 with a colon: ``name:`` (z80asm needs the colon). Names are letters,
    digits and ``_``, starting with a letter or ``_``, never a register, condition, mnemonic or
-   directive name. No local ``.labels`` (z80asm makes them file-local, pasmo global): use
-   unique names.
+   directive name, and never starting with a one-letter register or a condition followed by
+   ``_`` (z80asm reads ``LD C,C_X`` as ``LD C,C`` and rejects ``JP Z_X``). No local ``.labels``
+   (z80asm makes them file-local, pasmo global): use unique names.
 3. ``name: EQU expr`` and the size of ``DS`` may use only numbers, ``$`` and symbols defined on
    earlier lines (z80asm evaluates them at once). Instructions, ``DB`` and ``DW`` may refer forward.
 4. Instructions and directives are indented. Documented instructions only, in Zilog spelling:
@@ -75,6 +78,12 @@ tests check it. Rules found by testing both assemblers:
    string per ``DB`` line, first; other bytes as numbers. Values in range (8-bit -128..255,
    16-bit -32768..65535): the others truncate silently where we report an error.
 9. Alignment padding: ``DS (256 - ($ & 255)) & 255`` (neither has ALIGN).
+
+ulm's fixed routines (the ``.asm`` files of :mod:`ulm_z80.asmfiles`) are written in this subset
+plus two things all three assemblers agree on (``tests/test_asm_conditionals.py``):
+``IF NAME`` / ``ELSE`` / ``ENDIF`` on flags defined above by ``EQU``, and ``INCLUDE "file"``
+found through the include path (``-I`` for pasmo and z80asm). The code generator resolves both
+when it copies a routine into a program, so generated programs keep to rules 1-9.
 """
 
 from .assembler import Assembly, assemble, assemble_file

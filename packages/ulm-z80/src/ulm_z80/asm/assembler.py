@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .conditionals import CONDITIONAL_DIRECTIVES, Conditions, conditional_directive, constant_value
 from .errors import AsmError
 from .expressions import Node, Unresolved, evaluate, parse_expression
 from .lexer import LineError, Token, parse_number, tokenize
 from .opcodes import CONDITION_NAMES, MNEMONICS, REGISTERS, TABLE, Template, template_size
-from .output import listing_text, symbol_file_text
+from .output import ListingRecord, listing_text, symbol_file_text
 
 MAX_PASSES = 40
 MAX_INCLUDE_DEPTH = 32
@@ -25,7 +26,7 @@ MAX_LINE_LENGTH = 100_000  # characters; far beyond any real line, keeps bad inp
 ADDRESS_LIMIT = 0x10000
 
 DIRECTIVES = frozenset({"ORG", "EQU", "DB", "DEFB", "DEFM", "DM", "DW", "DEFW", "DS", "DEFS",
-                        "ALIGN", "INCLUDE", "END"})
+                        "ALIGN", "INCLUDE", "END"}) | CONDITIONAL_DIRECTIVES
 _MNEMONIC_ALIASES = {"SLI": "SLL"}
 # Fast path for the bulk of a generated program (weights): an unlabelled DB of plain numbers.
 _PLAIN_DB_RE = re.compile(
@@ -66,6 +67,8 @@ class _Parser:
         self.definitions: dict[str, Statement] = {}
         self.scope = ""
         self.ended = False
+        self.conditions = Conditions()
+        self.constants: dict[str, int] = {}  # EQUs whose value is known where they stand (for IF)
 
     def resolve_name(self, name: str) -> str:
         """Full name of a symbol: ``.name`` is local to the last global address label."""
@@ -76,6 +79,7 @@ class _Parser:
     def parse_source(self, source: str, filename: str, base_dir: str,
                      include_stack: tuple[str, ...]) -> None:
         lines = source.split("\n")
+        depth = len(self.conditions.blocks)
         for number, text in enumerate(lines, start=1):
             if self.ended:
                 return
@@ -83,12 +87,28 @@ class _Parser:
                 text = text[:-1]
             statement = Statement(filename, number, text, include_depth=len(include_stack))
             try:
-                include = self.parse_line(statement)
+                include = self.parse_statement(statement)
             except LineError as problem:
                 raise AsmError(str(problem), filename, number) from None
             self.statements.append(statement)
             if include is not None:
                 self.include(include, statement, base_dir, include_stack)
+        try:
+            self.conditions.check_closed(depth)
+        except LineError as problem:
+            raise AsmError(str(problem), filename, len(lines)) from None
+
+    def parse_statement(self, statement: Statement) -> str | None:
+        """A line that is IF, ELSE or ENDIF, or is in a block not assembled, stays a statement
+        without content (the listing shows it); any other is parsed by :meth:`parse_line`."""
+        conditional = conditional_directive(statement.text)
+        if conditional is not None:
+            name, operands = conditional
+            self.conditions.handle(name, operands, statement.line, self.expression, self.constants)
+            return None
+        if not self.conditions.active:
+            return None
+        return self.parse_line(statement)
 
     def include(self, name: str, statement: Statement, base_dir: str,
                 include_stack: tuple[str, ...]) -> None:
@@ -187,6 +207,9 @@ class _Parser:
                 raise LineError("EQU needs a label")
             count(1, 1)
             statement.kind, statement.expression = EQU, self.expression(arguments[0])
+            value = constant_value(statement.expression, self.constants)
+            if value is not None:
+                self.constants[statement.label] = value
         elif name == "ORG":
             count(1, 1)
             statement.kind, statement.expression = ORG, self.expression(arguments[0])
@@ -332,18 +355,6 @@ def _encode_value(value: int, width: int) -> bytes:
 
 
 @dataclass
-class ListingRecord:
-    file: str
-    line: int
-    text: str
-    address: int | None  # None: the line has no address (blank, comment, EQU)
-    size: int
-    value: int | None = None  # an EQU's value
-    include_depth: int = 0
-    compact: bool = False  # DS/ALIGN: the listing shows a summary instead of every byte
-
-
-@dataclass
 class Assembly:
     """The result of assembling: a binary image plus what the listing and symbol files need."""
 
@@ -368,7 +379,41 @@ class Assembly:
         return symbol_file_text(self.symbols)
 
 
-class _Layout:
+@dataclass
+class _Step:
+    """What one statement did in a pass: where it stands, the address after it, its bytes."""
+
+    address: int
+    pc: int
+    emitted: bytes | None = None
+    value: int | None = None  # an EQU's value
+    origin: int | None = None  # an ORG's address
+
+
+def _store(output: tuple[bytearray, bytearray, list[ListingRecord]], statement: Statement, step: _Step
+           ) -> tuple[int, int] | None:
+    """Put ``step``'s bytes in memory and its row in the listing; the range written, if any."""
+    memory, written, records = output
+    kind = statement.kind
+    stored = None
+    if step.emitted:
+        end = step.address + len(step.emitted)
+        if end > ADDRESS_LIMIT:
+            raise LineError("code runs past address 0FFFFh")
+        if written.find(1, step.address, end) >= 0:
+            raise LineError(f"code overlaps earlier code at {step.address:04X}h")
+        memory[step.address:end] = step.emitted
+        written[step.address:end] = b"\x01" * len(step.emitted)
+        stored = (step.address, end)
+    has_address = kind not in (NOTHING, EQU) or statement.label is not None
+    records.append(ListingRecord(statement.file, statement.line, statement.text,
+                                 step.address if has_address and kind != EQU else None,
+                                 step.pc - step.address if kind != ORG else 0, step.value,
+                                 statement.include_depth, kind in (SPACE, ALIGN)))
+    return stored
+
+
+class _Passes:
     """Address assignment and emission over the parsed statements."""
 
     def __init__(self, statements: list[Statement], definitions: dict[str, Statement]) -> None:
@@ -407,7 +452,7 @@ class _Layout:
     def run(self) -> Assembly:
         for _ in range(MAX_PASSES):
             self.changed = False
-            self.layout_pass(None)
+            self.address_pass(None)
             if not self.changed:
                 break
         else:
@@ -418,7 +463,7 @@ class _Layout:
         memory = bytearray(ADDRESS_LIMIT)
         written = bytearray(ADDRESS_LIMIT)
         records: list[ListingRecord] = []
-        bounds = self.layout_pass((memory, written, records))
+        bounds = self.address_pass((memory, written, records))
         low, high, origin = bounds
         binary = bytes(memory[origin:high]) if high > origin else b""
         sources = {name: (st.file, st.line) for name, st in self.definitions.items()}
@@ -427,8 +472,8 @@ class _Layout:
         constants = frozenset(name for name, st in self.definitions.items() if st.kind == EQU)
         return Assembly(binary, origin, symbols, sources, constants, records)
 
-    def layout_pass(self, output: tuple[bytearray, bytearray, list[ListingRecord]] | None
-                    ) -> tuple[int, int, int]:
+    def address_pass(self, output: tuple[bytearray, bytearray, list[ListingRecord]] | None
+                     ) -> tuple[int, int, int]:
         """One pass over all statements; with ``output``, strict evaluation and emission.
 
         Returns (lowest written address, one past the highest, origin).
@@ -440,81 +485,72 @@ class _Layout:
         for statement in self.statements:
             self.current = statement
             try:
-                address = pc
-                if statement.label is not None and statement.kind != EQU:
-                    self.set_value(statement.label, pc)
-                kind = statement.kind
-                value: int | None = None
-                emitted: bytes | None = None
-                if kind == INSTRUCTION:
-                    pc += statement.size
-                    if output is not None:
-                        emitted = self.encode(statement, address)
-                elif kind == BYTES:
-                    pc += statement.size
-                    emitted = statement.data
-                elif kind == DATA:
-                    pc += statement.size
-                    if output is not None:
-                        emitted = b"".join(_encode_value(self.evaluate(node, address), width)
-                                           for width, node in statement.items)
-                elif kind == EQU:
-                    assert statement.label is not None
-                    try:
-                        value = self.evaluate(statement.expression, pc)
-                        self.set_value(statement.label, value)
-                    except Unresolved:
-                        pass
-                elif kind == ORG:
-                    try:
-                        target = self.evaluate(statement.expression, pc)
-                    except Unresolved:
-                        target = pc  # still unknown: the strict pass reports it
-                    if output is not None and not 0 <= target < ADDRESS_LIMIT:
-                        raise LineError(f"ORG address {target} outside 0..0FFFFh")
-                    pc = address = target
-                    origins.append(target)
-                elif kind in (SPACE, ALIGN):
-                    try:
-                        amount = self.evaluate(statement.expression, pc)
-                    except Unresolved:
-                        amount = 1 if kind == ALIGN else 0  # as for ORG
-                    if kind == ALIGN:
-                        if amount < 1:
-                            raise LineError(f"ALIGN needs a positive boundary, not {amount}")
-                        amount = -pc % amount
-                    elif amount < 0:
-                        raise LineError(f"DS size {amount} is negative")
-                    if output is not None:
-                        fill = _encode_value(self.evaluate(statement.fill, pc), 1)
-                        if pc + amount > ADDRESS_LIMIT:
-                            raise LineError("code runs past address 0FFFFh")
-                        emitted = fill * amount
-                    pc += amount
-                if output is not None:
-                    memory, written, records = output
-                    size = pc - address if kind != ORG else 0
-                    if emitted:
-                        end = address + len(emitted)
-                        if end > ADDRESS_LIMIT:
-                            raise LineError("code runs past address 0FFFFh")
-                        if written.find(1, address, end) >= 0:
-                            raise LineError(f"code overlaps earlier code at {address:04X}h")
-                        memory[address:end] = emitted
-                        written[address:end] = b"\x01" * len(emitted)
-                        low, high = min(low, address), max(high, end)
-                        if not origins:
-                            code_before_org = True
-                    has_address = kind not in (NOTHING, EQU) or statement.label is not None
-                    records.append(ListingRecord(statement.file, statement.line, statement.text,
-                                                 address if has_address and kind != EQU else None,
-                                                 size, value, statement.include_depth,
-                                                 kind in (SPACE, ALIGN)))
+                step = self.advance(statement, pc, output is not None)
+                if step.origin is not None:
+                    origins.append(step.origin)
+                pc = step.pc
+                if output is None:
+                    continue
+                stored = _store(output, statement, step)
+                if stored is not None:
+                    low, high = min(low, stored[0]), max(high, stored[1])
+                    code_before_org = code_before_org or not origins
             except LineError as problem:
                 raise AsmError(str(problem), statement.file, statement.line) from None
         if code_before_org or not origins:
             origins.append(0)
         return low, high, min(origins)
+
+    def advance(self, statement: Statement, pc: int, emit: bool) -> _Step:
+        """Where ``statement`` stands and what it does at ``pc``; its bytes when ``emit``."""
+        if statement.label is not None and statement.kind != EQU:
+            self.set_value(statement.label, pc)
+        kind = statement.kind
+        if kind == INSTRUCTION:
+            return _Step(pc, pc + statement.size, self.encode(statement, pc) if emit else None)
+        if kind == BYTES:
+            return _Step(pc, pc + statement.size, statement.data)
+        if kind == DATA:
+            data = b"".join(_encode_value(self.evaluate(node, pc), width) for width, node in statement.items) if emit else None
+            return _Step(pc, pc + statement.size, data)
+        if kind == EQU:
+            assert statement.label is not None
+            try:
+                value = self.evaluate(statement.expression, pc)
+            except Unresolved:
+                return _Step(pc, pc)
+            self.set_value(statement.label, value)
+            return _Step(pc, pc, value=value)
+        if kind == ORG:
+            try:
+                target = self.evaluate(statement.expression, pc)
+            except Unresolved:
+                target = pc  # still unknown: the strict pass reports it
+            if emit and not 0 <= target < ADDRESS_LIMIT:
+                raise LineError(f"ORG address {target} outside 0..0FFFFh")
+            return _Step(target, target, origin=target)
+        if kind in (SPACE, ALIGN):
+            return self.space(statement, pc, emit)
+        return _Step(pc, pc)
+
+    def space(self, statement: Statement, pc: int, emit: bool) -> _Step:
+        """A DS or ALIGN statement at ``pc``."""
+        try:
+            amount = self.evaluate(statement.expression, pc)
+        except Unresolved:
+            amount = 1 if statement.kind == ALIGN else 0  # as for ORG
+        if statement.kind == ALIGN:
+            if amount < 1:
+                raise LineError(f"ALIGN needs a positive boundary, not {amount}")
+            amount = -pc % amount
+        elif amount < 0:
+            raise LineError(f"DS size {amount} is negative")
+        if not emit:
+            return _Step(pc, pc + amount)
+        fill = _encode_value(self.evaluate(statement.fill, pc), 1)
+        if pc + amount > ADDRESS_LIMIT:
+            raise LineError("code runs past address 0FFFFh")
+        return _Step(pc, pc + amount, fill * amount)
 
     def encode(self, statement: Statement, address: int) -> bytes:
         out = bytearray()
@@ -574,7 +610,7 @@ def assemble(source: str | bytes, filename: str = "<asm>", include_dirs: tuple[s
     parser = _Parser(tuple(str(d) for d in include_dirs))
     try:
         parser.parse_source(source, filename, base_dir, stack)
-        return _Layout(parser.statements, parser.definitions).run()
+        return _Passes(parser.statements, parser.definitions).run()
     except RecursionError:
         raise AsmError("source nested too deeply to assemble", filename, 0) from None
 

@@ -42,15 +42,17 @@ REGISTERS = frozenset(
 CONDITION_NAMES = frozenset(CONDITIONS)
 
 
-def _build_table() -> dict[Key, Template]:
-    main: list[tuple[str, tuple[str, ...], Template]] = []
-    cb: list[tuple[str, tuple[str, ...], Template]] = []
-    ed: list[tuple[str, tuple[str, ...], Template]] = []
+Forms = list[tuple[str, tuple[str, ...], Template]]
 
-    def add(group: list[tuple[str, tuple[str, ...], Template]], mnemonic: str,
-            operands: tuple[str, ...], *template: Slot) -> None:
-        group.append((mnemonic, operands, tuple(template)))
 
+def _add(group: Forms, mnemonic: str, operands: tuple[str, ...], *template: Slot) -> None:
+    group.append((mnemonic, operands, tuple(template)))
+
+
+def _main_forms() -> Forms:
+    """The unprefixed instructions (the DD/FD forms are derived from them)."""
+    main: Forms = []
+    add = _add
     simple = {"NOP": 0x00, "RLCA": 0x07, "RRCA": 0x0F, "RLA": 0x17, "RRA": 0x1F, "DAA": 0x27,
               "CPL": 0x2F, "SCF": 0x37, "CCF": 0x3F, "HALT": 0x76, "RET": 0xC9, "EXX": 0xD9,
               "DI": 0xF3, "EI": 0xFB}
@@ -103,13 +105,24 @@ def _build_table() -> dict[Key, Template]:
     add(main, "JP", ("(HL)",), 0xE9)
     add(main, "EX", ("DE", "HL"), 0xEB)
     add(main, "LD", ("SP", "HL"), 0xF9)
+    return main
 
+
+def _cb_forms() -> Forms:
+    """Rotations, shifts and bit operations (prefix CBh)."""
+    cb: Forms = []
     for z, register in enumerate(R8):
         for op, mnemonic in enumerate(ROTATIONS):
-            add(cb, mnemonic, (register,), 0xCB, 0x00 + 8 * op + z)
+            _add(cb, mnemonic, (register,), 0xCB, 0x00 + 8 * op + z)
         for base, mnemonic in ((0x40, "BIT"), (0x80, "RES"), (0xC0, "SET")):
-            add(cb, mnemonic, ("*", register), 0xCB, ("bit", 0, base + z))
+            _add(cb, mnemonic, ("*", register), 0xCB, ("bit", 0, base + z))
+    return cb
 
+
+def _ed_forms() -> Forms:
+    """The instructions with prefix EDh."""
+    ed: Forms = []
+    add = _add
     for y, register in enumerate(R8):
         if register != "(HL)":
             add(ed, "IN", (register, "(C)"), 0xED, 0x40 + 8 * y)
@@ -135,7 +148,12 @@ def _build_table() -> dict[Key, Template]:
     add(ed, "LD", ("R", "A"), 0xED, 0x4F)
     add(ed, "LD", ("A", "I"), 0xED, 0x57)
     add(ed, "LD", ("A", "R"), 0xED, 0x5F)
+    return ed
 
+
+def _build_table() -> dict[Key, Template]:
+    """Every form: the unprefixed, CB and ED ones, and their IX/IY forms (DDh/FDh)."""
+    main, cb, ed = _main_forms(), _cb_forms(), _ed_forms()
     table: dict[Key, Template] = {}
 
     def put(mnemonic: str, operands: tuple[str, ...], template: Template) -> None:

@@ -1,24 +1,35 @@
 """Writers for the listing (``.lst``) and symbol (``.sym``) files.
 
-Symbol file format (read by ulm-emu): one symbol per line, ``NAME VALUE``, the value as exactly
-four upper-case hex digits and an ``h`` suffix (``LAYER1 0123h``; values are taken modulo
-10000h), lines sorted by value, then by name. Local labels appear with their full name
-(``global.local``).
+The symbol file is ulm's one format (:mod:`ulm_spec.symbols`, which also reads it): one symbol per
+line, ``NAME VALUE``, the value as exactly four upper-case hex digits and an ``h`` suffix
+(``LAYER1 0123h``; values are taken modulo 10000h), lines sorted by value, then by name. Local
+labels appear with their full name (``global.local``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from .assembler import ListingRecord
+from ulm_spec.symbols import format_symbol_file
 
 BYTES_PER_ROW = 4
 
 
+@dataclass
+class ListingRecord:
+    file: str
+    line: int
+    text: str
+    address: int | None  # None: the line has no address (blank, comment, EQU)
+    size: int
+    value: int | None = None  # an EQU's value
+    include_depth: int = 0
+    compact: bool = False  # DS/ALIGN: the listing shows a summary instead of every byte
+
+
 def symbol_file_text(symbols: dict[str, int]) -> str:
-    rows = sorted((value & 0xFFFF, name) for name, value in symbols.items())
-    return "".join(f"{name} {value:04X}h\n" for value, name in rows)
+    """The ``.sym`` file (:func:`ulm_spec.symbols.format_symbol_file`)."""
+    return format_symbol_file(symbols)
 
 
 def listing_text(records: list[ListingRecord], binary: bytes, origin: int) -> str:

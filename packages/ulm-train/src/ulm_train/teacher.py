@@ -1,10 +1,12 @@
-"""Training data from a large language model: a local Ollama server or the Anthropic Messages API.
+"""Teacher data: training pairs written by a large language model (a local Ollama server or the
+Anthropic Messages API), for ``ulm data generate --backend ollama|anthropic``.
 
 Only :mod:`urllib` is used. Every request is retried with exponential backoff on network errors,
 timeouts, HTTP 429 and 5xx; any other HTTP error ends the run with a one-line :class:`UlmError`.
 Replies are parsed line by line and defensively: list bullets and numbering are removed, lines that
-are not usable pairs are dropped and counted. The output file is written to a temporary file next
-to it and renamed, so a failed run never leaves half a file behind.
+are not usable pairs are dropped and counted. The command writes the output with
+:func:`ulm_spec.files.atomic_write` (a temporary file next to it, renamed when complete), so a
+failed run never leaves half a file behind.
 
 The prompts build a 20-Questions data set about one topic (the secret object): yes/no questions
 with their true answers, paraphrases of those questions, distractors and nonsense (answered
@@ -16,13 +18,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from ulm_spec.errors import UlmError
@@ -252,27 +252,6 @@ def harvest_topic(backend: Backend, options: GenerateOptions) -> Harvest:
     parse_plain(backend.complete(distractor_prompt(options.distractors)), harvest, "distractor", "IDK", options.distractors)
     parse_plain(backend.complete(win_prompt(options.topic, options.wins)), harvest, "win", "WIN", options.wins)
     return harvest
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise UlmError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        # mkstemp creates the file readable by its owner only; give it the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def render(harvest: Harvest, header: list[str]) -> tuple[str, int]:

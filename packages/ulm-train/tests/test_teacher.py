@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ulm_spec.errors import UlmError
 from ulm_train.commands import DATA
 from ulm_train.data import read_files
-from ulm_train.llm import AnthropicBackend, Harvest, Http, OllamaBackend, clean_line, parse_answered, parse_plain
+from ulm_train.teacher import AnthropicBackend, Harvest, Http, OllamaBackend, clean_line, parse_answered, parse_plain
 
 QUESTIONS = """Here are your questions:
 1. is it alive|YES

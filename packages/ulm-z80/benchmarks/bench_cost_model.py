@@ -1,0 +1,90 @@
+"""Benchmark: how close the planner's size and cost models come to the programs they choose.
+
+    python packages/ulm-z80/benchmarks/bench_cost_model.py [--anchors DIR] [--random N]
+
+The planner (:mod:`ulm_z80.plan`) ranks kernels by estimated T-states per character and bytes.
+This builds the bundled examples, the original's anchor models (``--anchors``, default
+``$ULM_SHARED/anchors``; skipped when absent) and N random models with every kernel, runs each
+program on the planner's probe queries on the emulated Z80, and prints, per build, the predicted
+over the real TPA bytes and, per layer, the predicted over the measured T-states of the layer's
+routine (``ulm_z80.bench.compare_cost_model``). ``tests/test_cost_model.py`` holds the models to
+the tolerances printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ulm_spec.fileformat import load_model
+from ulm_spec.model import EncoderParams, Model, random_model
+from ulm_z80.bench import CostComparison, compare_cost_model
+from ulm_z80.build import build_program
+from ulm_z80.linker import TPABudgetError
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = ROOT / "packages" / "ulm-cli" / "src" / "ulm_cli" / "examples"
+LAYOUTS = ("packed", "cols", "lists", "flat:cols", "flat:lists", "auto")
+#: What tests/test_cost_model.py allows: predicted / measured T-states of a layer, by kernel, and
+#: predicted / real TPA bytes of a program.
+LAYER_TOLERANCE = {"rows": (0.55, 0.80), "cols": (0.55, 1.05), "lists": (0.50, 0.95), "hybrid": (0.50, 1.15)}
+BYTES_TOLERANCE = (1.0, 1.2)
+
+
+def random_models(count: int, seed: int = 11) -> dict[str, Model]:
+    rng = np.random.default_rng(seed)
+    models = {}
+    for i in range(count):
+        hidden = (int(rng.integers(8, 80)), int(rng.integers(8, 48)))
+        zeros = float(rng.choice([0.3, 0.6, 0.9]))
+        models[f"random-{i} (zeros {zeros:.0%})"] = random_model(
+            rng, hidden=hidden, charset=b"ABCNOSY", zero_fraction=zeros, shift=2, encoder=EncoderParams(max_output=6)
+        )
+    return models
+
+
+def within(comparison: CostComparison) -> bool:
+    low, high = BYTES_TOLERANCE
+    ok = low <= comparison.bytes_ratio <= high
+    for kernel, ratio in zip(comparison.kernels, comparison.layer_ratios, strict=True):
+        low, high = LAYER_TOLERANCE[kernel]
+        ok = ok and low <= ratio <= high
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    shared = os.environ.get("ULM_SHARED")
+    parser.add_argument("--anchors", type=Path, default=Path(shared) / "anchors" if shared else None,
+                        help="folder with the original's guess.npz and tinychat.npz (default $ULM_SHARED/anchors)")
+    parser.add_argument("--random", type=int, default=4, help="random models (default 4)")
+    args = parser.parse_args()
+    models = {name: load_model(EXAMPLES / f"{name}.ulm") for name in ("guess", "chat")}
+    if args.anchors is not None and (args.anchors / "guess.npz").is_file():
+        models["anchor guess"] = load_model(args.anchors / "guess.npz")
+    else:
+        print("(no anchor models: give --anchors DIR or set ULM_SHARED)")
+    models.update(random_models(args.random))
+    outside = 0
+    print(f"{'model':<24} {'layout':<28} {'bytes':>6}  predicted / measured T-states per layer")
+    for name, model in models.items():
+        for layout in LAYOUTS:
+            try:
+                comparison = compare_cost_model(build_program(model, layout))
+            except TPABudgetError:
+                continue
+            ratios = "  ".join(f"{k} {r:.2f}" for k, r in zip(comparison.kernels, comparison.layer_ratios, strict=True))
+            flag = "" if within(comparison) else "   OUTSIDE THE TOLERANCE"
+            outside += bool(flag)
+            print(f"{name:<24} {comparison.layout:<28} {comparison.bytes_ratio:>6.3f}  {ratios}{flag}", flush=True)
+    bands = ", ".join(f"{k} {lo}-{hi}" for k, (lo, hi) in LAYER_TOLERANCE.items())
+    print(f"\ntolerances: bytes {BYTES_TOLERANCE[0]}-{BYTES_TOLERANCE[1]}; T-states per layer: {bands}")
+    return 1 if outside else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The kernels: every multiply-accumulate loop of the program, one module per kernel.
+
+==========  ==========================================================================================
+``rows``    the spec's packed 2-bit rows, neuron by neuron: every weight, every character (smallest)
+``cols``    per nonzero input, its column of 2-bit codes: every weight of the nonzero inputs
+``lists``   per nonzero input, the neurons its +1 and -1 weights reach: only nonzero weights count
+``hybrid``  per input column, a neuron list or a 2-bit column, chosen by the planner (the default)
+==========  ==========================================================================================
+
+All of them wrap their 16-bit sums exactly like the spec (two's complement adds modulo 2^16, in
+any order), then shift right arithmetically (``SRA H`` / ``RR L``: floor) and apply ReLU.
+:class:`~ulm_z80.kernels.base.Kernel` says what a kernel module provides; HACKING.md has the
+recipe for adding one.
+"""
+
+from __future__ import annotations
+
+from ulm_spec.errors import UlmError
+from ulm_z80.kernels.base import EncodedLayer, Kernel
+from ulm_z80.kernels.cols import COLS
+from ulm_z80.kernels.hybrid import HYBRID
+from ulm_z80.kernels.lists import LISTS
+from ulm_z80.kernels.rows import ROWS
+
+#: Every kernel by name, in the order the program's code holds their shared routines.
+KERNELS: dict[str, Kernel] = {kernel.name: kernel for kernel in (ROWS, COLS, LISTS, HYBRID)}
+
+
+def kernel(name: str) -> Kernel:
+    """The kernel called ``name`` (a one-line UlmError for an unknown one)."""
+    if name not in KERNELS:
+        raise UlmError(f"unknown kernel {name!r}; expected one of {', '.join(KERNELS)}")
+    return KERNELS[name]
+
+
+__all__ = ["COLS", "HYBRID", "KERNELS", "LISTS", "ROWS", "EncodedLayer", "Kernel", "kernel"]

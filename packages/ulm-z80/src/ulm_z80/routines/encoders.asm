@@ -1,0 +1,165 @@
+;===================================================================================================
+; encoders.asm -- the input vector: the trigram query encoder and the context encoder
+; As ulm_spec.hashing, byte for byte: HASH_STEP, ADD_SCALE, ENCODE_QUERY, ENCODE_CONTEXT.
+;
+; Flags:    CONTEXT_2  the context window holds 2 characters or more: 2-grams
+; Flags:    CONTEXT_3  ... 3 characters or more: 3-grams
+; Needs:    INPUT QUERY QUERY_LEN CTXWIN QUERY_BUCKETS CONTEXT_BUCKETS CONTEXT_LEN ACT_SCALE
+; Defines:  HASH_STEP ADD_SCALE ENCODE_QUERY ENCODE_CONTEXT
+;===================================================================================================
+
+;---------------------------------------------------------------------------------------------------
+; HASH_STEP: A = A * 31 + C, modulo 256. Uses D.
+; The spec hashes h = (h * 31 + byte) mod 65536 and uses only h mod 128 (bucket = h & 127).
+; Because 128 divides 65536 and 256, reducing modulo 256 after every step keeps h mod 128
+; exact: (h * 31 + c) mod 128 depends only on h mod 128. So 8 bits suffice:
+; h * 31 = h * 32 - h, and h * 32 mod 256 is h rotated left 5 (= right 3) masked to E0h.
+;---------------------------------------------------------------------------------------------------
+HASH_STEP:
+        LD D,A
+        RRCA
+        RRCA
+        RRCA
+        AND 0E0h                        ; A = h * 32 mod 256
+        SUB D                           ; h * 31
+        ADD A,C                         ; + byte
+        RET
+
+;---------------------------------------------------------------------------------------------------
+; ADD_SCALE: int16 array at DE, element A += ACT_SCALE. Uses A, HL.
+;---------------------------------------------------------------------------------------------------
+ADD_SCALE:
+        LD L,A
+        LD H,0
+        ADD HL,HL
+        ADD HL,DE
+        LD A,(HL)
+        ADD A,ACT_SCALE
+        LD (HL),A
+        INC HL
+        LD A,(HL)
+        ADC A,0
+        LD (HL),A
+        RET
+
+;---------------------------------------------------------------------------------------------------
+; ENCODE_QUERY: INPUT[0 .. QUERY_BUCKETS) from QUERY (the trigram encoder)
+; Every 3-byte window of ' ' + text + ' ' is hashed from seed 0; bucket h & (buckets-1)
+; gets ACT_SCALE. An empty query leaves all zeros. Uses all registers.
+;---------------------------------------------------------------------------------------------------
+ENCODE_QUERY:
+        LD HL,INPUT
+        LD DE,INPUT+1
+        LD (HL),0
+        LD BC,2*QUERY_BUCKETS-1
+        LDIR                            ; clear the query half
+        LD A,(QUERY_LEN)
+        OR A
+        RET Z
+        LD B,A                          ; one trigram per normalised byte
+        LD HL,QUERY
+EQ_TRIGRAM:
+        XOR A                           ; seed 0
+        LD C,(HL)
+        CALL HASH_STEP
+        INC HL
+        LD C,(HL)
+        CALL HASH_STEP
+        INC HL
+        LD C,(HL)
+        CALL HASH_STEP
+        DEC HL                          ; HL = start of the next trigram
+        AND QUERY_BUCKETS-1             ; bucket
+        PUSH HL
+        LD DE,INPUT
+        CALL ADD_SCALE
+        POP HL
+        DJNZ EQ_TRIGRAM
+        RET
+
+;---------------------------------------------------------------------------------------------------
+; ENCODE_CONTEXT: INPUT[QUERY_BUCKETS ..] from CTXWIN (the context encoder)
+; For n = 1, 2, 3 and every start pos, the n-gram CTXWIN[pos .. pos+n) is hashed from
+; seed pos * 7; bucket h & (buckets-1) gets ACT_SCALE. A window of CONTEXT_LEN characters has
+; CONTEXT_LEN - n + 1 n-grams: none of 2 or 3 characters when it is shorter. Uses all registers.
+;---------------------------------------------------------------------------------------------------
+ENCODE_CONTEXT:
+        LD HL,INPUT+2*QUERY_BUCKETS
+        LD DE,INPUT+2*QUERY_BUCKETS+1
+        LD (HL),0
+        LD BC,2*CONTEXT_BUCKETS-1
+        LDIR                            ; clear the context half
+; 1-grams: CONTEXT_LEN start positions
+        LD HL,CTXWIN
+        LD B,CONTEXT_LEN
+        LD E,0                          ; E = seed = pos * 7
+EC_GRAM1:
+        PUSH HL
+        PUSH DE
+        LD A,E
+        LD C,(HL)
+        CALL HASH_STEP
+        AND CONTEXT_BUCKETS-1           ; bucket
+        LD DE,INPUT+2*QUERY_BUCKETS
+        CALL ADD_SCALE
+        POP DE
+        POP HL
+        INC HL
+        LD A,E
+        ADD A,7
+        LD E,A
+        DJNZ EC_GRAM1
+        IF CONTEXT_2
+; 2-grams: CONTEXT_LEN - 1 start positions
+        LD HL,CTXWIN
+        LD B,CONTEXT_LEN-1
+        LD E,0                          ; E = seed = pos * 7
+EC_GRAM2:
+        PUSH HL
+        PUSH DE
+        LD A,E
+        LD C,(HL)
+        CALL HASH_STEP
+        INC HL
+        LD C,(HL)
+        CALL HASH_STEP
+        AND CONTEXT_BUCKETS-1           ; bucket
+        LD DE,INPUT+2*QUERY_BUCKETS
+        CALL ADD_SCALE
+        POP DE
+        POP HL
+        INC HL
+        LD A,E
+        ADD A,7
+        LD E,A
+        DJNZ EC_GRAM2
+        ENDIF
+        IF CONTEXT_3
+; 3-grams: CONTEXT_LEN - 2 start positions
+        LD HL,CTXWIN
+        LD B,CONTEXT_LEN-2
+        LD E,0                          ; E = seed = pos * 7
+EC_GRAM3:
+        PUSH HL
+        PUSH DE
+        LD A,E
+        LD C,(HL)
+        CALL HASH_STEP
+        INC HL
+        LD C,(HL)
+        CALL HASH_STEP
+        INC HL
+        LD C,(HL)
+        CALL HASH_STEP
+        AND CONTEXT_BUCKETS-1           ; bucket
+        LD DE,INPUT+2*QUERY_BUCKETS
+        CALL ADD_SCALE
+        POP DE
+        POP HL
+        INC HL
+        LD A,E
+        ADD A,7
+        LD E,A
+        DJNZ EC_GRAM3
+        ENDIF
+        RET

@@ -1,0 +1,95 @@
+"""The planner's size and cost models against built programs and the emulator (issue #18, 6).
+
+The planner ranks kernels by estimated T-states per character and bytes (:mod:`ulm_z80.plan`,
+the constants in each kernel module). These tests build models with every kernel, run them on the
+planner's probe queries, and hold the estimates to the tolerances that
+``benchmarks/bench_cost_model.py`` prints: the T-state model undercounts a layer's routine by up
+to half (it counts the loops, not every instruction around them), the size model overcounts the
+program by up to a fifth. A kernel whose code changes without its model moves out of the band.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ulm_spec.fileformat import load_model
+from ulm_spec.model import EncoderParams, Model, random_model
+from ulm_spec.plugins import ComRunner
+from ulm_z80.asm import assemble
+from ulm_z80.asmfiles import read
+from ulm_z80.bench import CostComparison, compare_cost_model
+from ulm_z80.build import build_program
+from ulm_z80.kernels import KERNELS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from bench_cost_model import BYTES_TOLERANCE, LAYER_TOLERANCE  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "ulm-cli" / "src" / "ulm_cli" / "examples"
+LAYOUTS = ("packed", "cols", "lists", "flat:lists", "auto")
+
+
+def models() -> dict[str, Model]:
+    rng = np.random.default_rng(11)
+    found = {"guess": load_model(EXAMPLES / "guess.ulm")}
+    for zeros in (0.3, 0.9):
+        found[f"random zeros {zeros}"] = random_model(
+            rng, hidden=(40, 24), charset=b"ABCNOSY", zero_fraction=zeros, shift=2, encoder=EncoderParams(max_output=6)
+        )
+    return found
+
+
+MODELS = models()
+
+
+@pytest.fixture(scope="module")
+def comparisons(runner: ComRunner) -> dict[tuple[str, str], CostComparison]:
+    return {(name, layout): compare_cost_model(build_program(model, layout), runner)
+            for name, model in MODELS.items() for layout in LAYOUTS}
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_predicted_tstates_of_each_layer_are_within_the_tolerance(
+    comparisons: dict[tuple[str, str], CostComparison], name: str, layout: str
+) -> None:
+    comparison = comparisons[name, layout]
+    for index, (kernel, ratio) in enumerate(zip(comparison.kernels, comparison.layer_ratios, strict=True), start=1):
+        low, high = LAYER_TOLERANCE[kernel]
+        assert low <= ratio <= high, f"layer {index} ({kernel}): predicted / measured = {ratio:.2f}"
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_predicted_bytes_are_within_the_tolerance(
+    comparisons: dict[tuple[str, str], CostComparison], name: str, layout: str
+) -> None:
+    low, high = BYTES_TOLERANCE
+    assert low <= comparisons[name, layout].bytes_ratio <= high
+
+
+def test_the_model_ranks_kernels_as_the_emulator_does(comparisons: dict[tuple[str, str], CostComparison]) -> None:
+    """What the planner needs most: where it predicts one kernel clearly faster for a layer
+    (by a third), the measurement agrees."""
+    disagreements = []
+    for name in MODELS:
+        per_kernel = {layout: comparisons[name, layout] for layout in ("packed", "cols", "lists")}
+        for layer in range(len(MODELS[name].layers)):
+            for a, b in ((x, y) for x in per_kernel for y in per_kernel if x < y):
+                pa, pb = per_kernel[a].predicted_layer_tstates[layer], per_kernel[b].predicted_layer_tstates[layer]
+                ma, mb = per_kernel[a].measured_layer_tstates[layer], per_kernel[b].measured_layer_tstates[layer]
+                if max(pa, pb) > 1.33 * min(pa, pb) and (pa < pb) != (ma < mb):
+                    disagreements.append(f"{name} layer {layer + 1}: {a} vs {b}")
+    assert disagreements == []
+
+
+@pytest.mark.parametrize("name", list(KERNELS))
+def test_the_code_size_of_a_kernel_is_near_its_routine(name: str) -> None:
+    kernel = KERNELS[name]
+    file = read("ulm_z80.kernels", kernel.routine)
+    prelude = "".join(f"{need}: EQU {0x40 + i}\n" for i, need in enumerate(file.needs)) + " ORG 100h\n"
+    assembled = len(assemble(prelude + file.text).binary)
+    assert 0.75 * assembled <= kernel.shared_code_bytes <= 1.35 * assembled, f"{name}.asm assembles to {assembled} bytes"
