@@ -1,11 +1,12 @@
 """Benchmark: train the shipped ``guess`` example from scratch with its recipe.
 
-    python packages/ulm-train/benchmarks/bench_train.py [--threads 1] [--target 0.99] [--full]
+    python packages/ulm-train/benchmarks/bench_train.py [--threads 1] [--target 0.98] [--full]
 
 By default training stops when the integer network reaches ``--target`` character accuracy on its
 training data (the recipe plus ``stop_at``), so the clock measures how fast the trainer gets
-there; ``--full`` trains with the recipe alone until it stops by itself (fitted, plateau or the
-step budget). Prints steps, time per 1000 steps, wall time, accuracy and peak memory.
+there (98 %: the example's data is full of typos and key mashing on purpose, and a model that
+generalises ends near 98.8 %, not 99 %); ``--full`` trains with the recipe alone until it stops
+by itself (fitted, plateau or the step budget). Prints steps, time per 1000 steps, wall time, accuracy and peak memory.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from ulm_train.train import StepReport, TrainConfig, train
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--target", type=float, default=0.99)
+    parser.add_argument("--target", type=float, default=0.98)
     parser.add_argument("--full", action="store_true", help="no target: train until the trainer stops itself")
     parser.add_argument("--free", action="store_true", help="no answer list (free decoding, as before 0.2)")
     args = parser.parse_args()

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ulm_spec.errors import UlmError
 from ulm_spec.fileformat import load_model
 from ulm_spec.model import EncoderParams, Model, random_model
 from ulm_z80.bench import CostComparison, compare_cost_model
 from ulm_z80.build import build_program
-from ulm_z80.linker import TPABudgetError
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "packages" / "ulm-cli" / "src" / "ulm_cli" / "examples"
@@ -75,7 +75,7 @@ def main() -> int:
         for layout in LAYOUTS:
             try:
                 comparison = compare_cost_model(build_program(model, layout))
-            except TPABudgetError:
+            except UlmError:  # over the TPA, or a kernel that cannot take a layer
                 continue
             ratios = "  ".join(f"{k} {r:.2f}" for k, r in zip(comparison.kernels, comparison.layer_ratios, strict=True))
             flag = "" if within(comparison) else "   OUTSIDE THE TOLERANCE"

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ulm_spec.errors import UlmError
 from ulm_spec.fileformat import load_model
 from ulm_spec.model import EncoderParams, Model, random_model
 from ulm_spec.plugins import ComRunner
@@ -47,8 +48,23 @@ MODELS = models()
 
 @pytest.fixture(scope="module")
 def comparisons(runner: ComRunner) -> dict[tuple[str, str], CostComparison]:
-    return {(name, layout): compare_cost_model(build_program(model, layout), runner)
-            for name, model in MODELS.items() for layout in LAYOUTS}
+    """Every (model, layout) the layout can take: the shipped guess (256-192-96-13) has columns
+    with more than 255 weights of one sign, which the ``lists`` kernel cannot store."""
+    found = {}
+    for name, model in MODELS.items():
+        for layout in LAYOUTS:
+            try:
+                build = build_program(model, layout)
+            except UlmError:
+                continue
+            found[name, layout] = compare_cost_model(build, runner)
+    return found
+
+
+def _comparison(comparisons: dict[tuple[str, str], CostComparison], name: str, layout: str) -> CostComparison:
+    if (name, layout) not in comparisons:
+        pytest.skip(f"layout {layout} cannot take the model {name}")
+    return comparisons[name, layout]
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -56,7 +72,7 @@ def comparisons(runner: ComRunner) -> dict[tuple[str, str], CostComparison]:
 def test_predicted_tstates_of_each_layer_are_within_the_tolerance(
     comparisons: dict[tuple[str, str], CostComparison], name: str, layout: str
 ) -> None:
-    comparison = comparisons[name, layout]
+    comparison = _comparison(comparisons, name, layout)
     for index, (kernel, ratio) in enumerate(zip(comparison.kernels, comparison.layer_ratios, strict=True), start=1):
         low, high = LAYER_TOLERANCE[kernel]
         assert low <= ratio <= high, f"layer {index} ({kernel}): predicted / measured = {ratio:.2f}"
@@ -68,7 +84,7 @@ def test_predicted_bytes_are_within_the_tolerance(
     comparisons: dict[tuple[str, str], CostComparison], name: str, layout: str
 ) -> None:
     low, high = BYTES_TOLERANCE
-    assert low <= comparisons[name, layout].bytes_ratio <= high
+    assert low <= _comparison(comparisons, name, layout).bytes_ratio <= high
 
 
 def test_the_model_ranks_kernels_as_the_emulator_does(comparisons: dict[tuple[str, str], CostComparison]) -> None:
@@ -76,7 +92,8 @@ def test_the_model_ranks_kernels_as_the_emulator_does(comparisons: dict[tuple[st
     (by a third), the measurement agrees."""
     disagreements = []
     for name in MODELS:
-        per_kernel = {layout: comparisons[name, layout] for layout in ("packed", "cols", "lists")}
+        per_kernel = {layout: comparisons[name, layout] for layout in ("packed", "cols", "lists") if (name, layout) in comparisons}
+        assert len(per_kernel) >= 2
         for layer in range(len(MODELS[name].layers)):
             for a, b in ((x, y) for x in per_kernel for y in per_kernel if x < y):
                 pa, pb = per_kernel[a].predicted_layer_tstates[layer], per_kernel[b].predicted_layer_tstates[layer]

@@ -158,8 +158,11 @@ def test_examples_with_their_answer_lists(name: str, runner: ComRunner) -> None:
     build = build_program(model)
     mismatches = check_build(build, qs, runner)
     assert not mismatches, "\n".join(str(m)[:300] for m in mismatches[:5])
-    free = build_program(replace(model, answers=()))
-    assert build.answer_table_bytes > 0 and build.file_bytes > free.file_bytes
+    free = replace(model, answers=())
+    assert build.answer_table_bytes > 0 and build_program(free).answer_table_bytes == 0
+    # The table costs bytes; but an auto build of a model that fills the TPA (the shipped ones do)
+    # pays them out of the spare bytes it spends on faster columns, so compare packed builds.
+    assert build_program(model, "packed").file_bytes > build_program(free, "packed").file_bytes
 
 
 def test_a_list_over_the_tpa_is_the_linkers_budget_error() -> None:

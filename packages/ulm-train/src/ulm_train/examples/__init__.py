@@ -28,8 +28,8 @@ DATA_DIR = Path(__file__).parent / "data"
 #: 256,128 and builds to a 38.8 KB ``.COM`` at about 0.16 s per character on a 4 MHz Z80 (the
 #: experiment table is in ``examples/data/README.md``).
 RECIPES: dict[str, dict[str, object]] = {
-    "guess": {"hidden": (192, 96), "input_dropout": 0.1},
-    "chat": {"hidden": (192, 96), "input_dropout": 0.1},
+    "guess": {"hidden": (192, 96), "input_dropout": 0.1, "patience": 5000, "max_steps": 60_000},
+    "chat": {"hidden": (192, 96), "input_dropout": 0.1, "patience": 5000, "max_steps": 60_000},
 }
 #: How the shipped data files are named in a model's metadata, wherever the package is installed.
 DATA_LABEL = "ulm-train:examples/data/"
