@@ -25,8 +25,9 @@ DATA_DIR = Path(__file__).parent / "data"
 #: The training options of the example models (``ulm train --example NAME``): overrides of
 #: :class:`ulm_train.config.TrainConfig`'s defaults, by field name; with the shipped data file, the
 #: single source of each model. 192,96 scored best on the hand-written dev sets among 64,32 ..
-#: 256,128 and builds to a 38.8 KB ``.COM`` at about 0.16 s per character on a 4 MHz Z80 (the
-#: experiment table is in ``examples/data/README.md``).
+#: 256,128 and builds to a 38.8 KB ``.COM`` at 0.15-0.17 s per character on a 4 MHz Z80; the
+#: noisy data needs more steps, and more patience per learning rate, than the defaults give (the
+#: experiments are in ``examples/data/README.md``).
 RECIPES: dict[str, dict[str, object]] = {
     "guess": {"hidden": (192, 96), "input_dropout": 0.1, "patience": 5000, "max_steps": 60_000},
     "chat": {"hidden": (192, 96), "input_dropout": 0.1, "patience": 5000, "max_steps": 60_000},
