@@ -6,7 +6,7 @@ and two increments) and the columns, each in one of two forms (``sparse.asm``):
 
 * **fast**: runs of at most :data:`MAX_RUN` neurons of one sign, each after the address of the
   unrolled body that adds (``RUN_Pk``) or subtracts (``RUN_Mk``) x at exactly k neurons. The body
-  ends by jumping to the next run's body, the column by ``SPR_DONE``: about 37 T-states per
+  ends by jumping to the next run's body, the column by ``SPR_DONE``: about 34 T-states per
   product and no counter at all (a -2 weight is a -1 listed twice).
 * **compact**: the neurons as 4-bit gaps (``RUN_NIBBLES``), about half the bytes for about twice
   the time, for the columns the planner finds rarely used.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ulm_z80.asmfiles import inline, read
-from ulm_z80.kernels.accumulators import FINISH_PER_NEURON, AccumulatorKernel
+from ulm_z80.kernels.accumulators import AccumulatorKernel
 from ulm_z80.kernels.base import (
     KERNEL_ROUTINES,
     Activity,
@@ -42,12 +42,13 @@ MAX_RUN = 16
 MAX_OUTPUTS = 256
 
 #: Cost model, T-states (counted from sparse.asm and the generated bodies).
-PER_PRODUCT = 37  # POP BC / 2, LD L, LD A,(HL), ADD, LD (HL),A, JP NC
+PER_PRODUCT = 34  # POP BC / 2, LD L, LD A,(HL), ADD, LD (HL),A, JR C (not taken)
 PER_RUN = 27  # POP IX, JP (IX), half the time the odd entry's JP
 PER_INPUT = 78  # the scan of a zero input
 PER_COLUMN = 100  # a nonzero input besides the scan: table, SP, handler, SPR_DONE, SPR_NEXT
 PER_GAP = 75  # the compact form, per neuron (half of them in a high nibble)
 PER_COMPACT_COLUMN = 190  # the compact form's start and runs, besides PER_COLUMN
+FINISH_PER_NEURON = 90  # ReLU first, then the shift (emit_finish_relu); half the sums negative
 
 
 @dataclass(frozen=True)
@@ -177,47 +178,99 @@ def column_lines(column: Column, fast: bool) -> list[str]:
 SIGN_OPS = {"P": ("ADD A,E", "INC (HL)", "+=", "the carry"), "M": ("SUB E", "DEC (HL)", "-=", "the borrow")}
 
 
-def emit_add(src: Source, sign: str, register: str, after: str) -> None:
-    """acc[register] += x (P) or -= x (M), then on to ``after``."""
-    add, carry, what, why = SIGN_OPS[sign]
+def emit_add(src: Source, sign: str, register: str, carried: str) -> None:
+    """acc[register] += x (P) or -= x (M); a carry or borrow goes to ``carried`` and back."""
+    add, _, what, _ = SIGN_OPS[sign]
     src.op(f"LD L,{register}")
     src.op("LD A,(HL)")
     src.op(add, f"acc[L] {what} x")
     src.op("LD (HL),A")
-    src.op(f"JP NC,{after}")
+    src.op(f"JR C,{carried}")
+
+
+def emit_carry(src: Source, sign: str, label: str, back: str, jump: str = "JR") -> None:
+    """The high byte's carry (P) or borrow (M) for one add, out of the chain's way."""
+    _, carry, _, why = SIGN_OPS[sign]
+    src.label(label)
     src.op("INC H")
     src.op(carry, why)
     src.op("DEC H")
+    src.op(f"{jump} {back}")
 
 
 def emit_chain(src: Source, sign: str) -> None:
-    """RUN_<sign>0 .. RUN_<sign><MAX_RUN>: odd entries first, then the chain of pairs."""
+    """RUN_<sign>0 .. RUN_<sign><MAX_RUN>: odd entries first, then the chain of pairs, then the
+    chain's carries (each within a relative jump of its add: the chain is about 100 bytes)."""
     src.banner(
         f"RUN_{sign}k: acc[n] {SIGN_OPS[sign][2]} x for the k neurons after the handler   [sparse kernel, generated]",
         "Entered with SP on the neurons (an odd run has a pad byte after its first neuron), E = x,",
         "H = ACC_LO/256; the chain of pairs ends by entering the next handler (POP IX, JP (IX)).",
+        "A carry (x < 256: only a carry reaches the high byte) is a rare jump out and back.",
     )
     for k in range(1, MAX_RUN + 1, 2):
         src.label(f"RUN_{sign}{k}")
         src.op("POP BC", "C = the first neuron, B = the pad")
-        emit_add(src, sign, "C", f"RUN_{sign}{k - 1}")
+        emit_add(src, sign, "C", f"SPC_{sign}{k}")
         src.op(f"JP RUN_{sign}{k - 1}")
+        emit_carry(src, sign, f"SPC_{sign}{k}", f"RUN_{sign}{k - 1}", "JP")  # the chain may be far
+    carries = []
     for k in range(MAX_RUN - MAX_RUN % 2, 0, -2):
         src.label(f"RUN_{sign}{k}")
         src.op("POP BC", "two neurons")
-        emit_add(src, sign, "C", f"SPR_{sign}{k - 1}")
+        emit_add(src, sign, "C", f"SPC_{sign}{k}C")
         src.label(f"SPR_{sign}{k - 1}")
-        emit_add(src, sign, "B", f"RUN_{sign}{k - 2}")
+        emit_add(src, sign, "B", f"SPC_{sign}{k}B")
+        carries += [(f"SPC_{sign}{k}C", f"SPR_{sign}{k - 1}"), (f"SPC_{sign}{k}B", f"RUN_{sign}{k - 2}")]
     src.label(f"RUN_{sign}0")
     src.op("POP IX", "the next handler")
     src.op("JP (IX)")
+    for label, back in carries:
+        emit_carry(src, sign, label, back)
+
+
+def emit_finish_relu(src: Source, layer: EncodedLayer) -> None:
+    """Every neuron of a hidden layer: 0 if its sum is negative, else the sum shifted right; a
+    negative sum costs no shift (ReLU first: an arithmetic shift keeps the sign)."""
+    p = f"L{layer.index}F"
+    src.comment("ReLU, shift and store every neuron: ACC_LO/ACC_HI[j] -> output[j].")
+    src.op(f"LD DE,{layer.output_label}")
+    src.op("LD HL,ACC_HI", "L = neuron")
+    src.op(f"LD B,{layer.n_out & 0xFF}", "neurons (0 means 256)")
+    src.label(f"{p}_NEURON")
+    src.op("LD A,(HL)", "the high byte")
+    src.op("OR A")
+    src.op(f"JP M,{p}_NEGATIVE")
+    src.op("DEC H")
+    src.op("LD C,(HL)", "the low byte")
+    src.op("INC H")
+    for _ in range(layer.shift):
+        src.op("SRL A", "AC >>= 1 (AC >= 0)")
+        src.op("RR C")
+    src.op("EX DE,HL")
+    src.op("LD (HL),C")
+    src.op("INC HL")
+    src.op("LD (HL),A")
+    src.op("INC HL")
+    src.op("EX DE,HL")
+    src.op("INC L")
+    src.op(f"DJNZ {p}_NEURON")
+    src.op("RET")
+    src.label(f"{p}_NEGATIVE")
+    src.op("XOR A", "ReLU: 0")
+    src.op("LD (DE),A")
+    src.op("INC DE")
+    src.op("LD (DE),A")
+    src.op("INC DE")
+    src.op("INC L")
+    src.op(f"DJNZ {p}_NEURON")
+    src.op("RET")
 
 
 class SparseKernel(AccumulatorKernel):
     name = "sparse"
     routine = "sparse.asm"
     inputs_routine = "SPR_INPUTS"
-    shared_code_bytes = 850
+    shared_code_bytes = 900
     layer_code_bytes = 65
     variables = (("SPR_WX", 2), ("SPR_WCOL", 2))
 
@@ -265,6 +318,12 @@ class SparseKernel(AccumulatorKernel):
             "fast: runs (DW RUN_Pk or RUN_Mk, k neurons, a pad byte after the first if k is odd),",
             "DW SPR_DONE; compact: DW RUN_NIBBLES(2), then per run a byte count and 4-bit gaps",
         )
+
+    def _emit_finish(self, src: Source, layer: EncodedLayer) -> None:
+        if layer.relu:
+            emit_finish_relu(src, layer)
+        else:
+            super()._emit_finish(src, layer)
 
     def emit_shared(self, src: Source) -> None:
         src.block(inline(read(KERNEL_ROUTINES, self.routine), {}))
