@@ -28,7 +28,7 @@ from ulm_z80.linker import TPABudgetError
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "packages" / "ulm-cli" / "src" / "ulm_cli" / "examples"
-LAYOUTS = ("packed", "cols", "lists", "flat:cols", "flat:lists", "sparse", "auto")
+LAYOUTS = ("packed", "cols", "lists", "flat:cols", "flat:lists", "hybrid", "sparse", "auto")
 #: What tests/test_cost_model.py allows: predicted / measured T-states of a layer, by kernel, and
 #: predicted / real TPA bytes of a program.
 LAYER_TOLERANCE = {"rows": (0.55, 0.80), "cols": (0.55, 1.05), "lists": (0.50, 0.95), "hybrid": (0.50, 1.15), "sparse": (0.60, 1.05)}

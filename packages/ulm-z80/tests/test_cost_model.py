@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_cost_model import BYTES_TOLERANCE, LAYER_TOLERANCE  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "ulm-cli" / "src" / "ulm_cli" / "examples"
-LAYOUTS = ("packed", "cols", "lists", "flat:lists", "sparse", "auto")
+LAYOUTS = ("packed", "cols", "lists", "flat:lists", "hybrid", "sparse", "auto")
 
 
 def models() -> dict[str, Model]:
