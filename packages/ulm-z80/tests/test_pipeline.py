@@ -69,8 +69,8 @@ def decode_gaps(data: Sequence[int]) -> list[int]:
 
 
 def decode_sparse(blocks: Sequence[DataBlock], n_out: int, n_in: int) -> np.ndarray:
-    """A table of column labels; a fast column is runs (DW RUN_Pk/RUN_Mk, k neurons, a pad after
-    the first when k is odd) and DW SPR_DONE; a compact one DW RUN_NIBBLES(2), then runs of
+    """A table of column labels; a fast column is runs (DW RUN_Pk/RUN_Mk, a pad byte when k is odd,
+    k neurons) and DW SPR_DONE; a compact one DW RUN_NIBBLES(2), then runs of
     a byte count and gaps: +1 neurons, -1 and -2 neurons (and -2 neurons again)."""
     table = block_words(blocks[0].lines)
     columns = {block.label: block_words(block.lines[1:]) for block in blocks[1:]}
@@ -94,7 +94,7 @@ def decode_sparse(blocks: Sequence[DataBlock], n_out: int, n_in: int) -> np.ndar
             k, sign = int(handler[5:]), 1 if handler[4] == "P" else -1
             neurons = [int(n) for n in items[at + 1 : at + 1 + k + k % 2]]
             if k % 2:
-                del neurons[1]  # the pad
+                del neurons[0]  # the pad
             for neuron in neurons:
                 weight[neuron, i] += sign
             at += 1 + k + k % 2

@@ -11,7 +11,7 @@
 ; A column in the compact form is RUN_NIBBLES or RUN_NIBBLES2 and its gaps. Both end with
 ; JP (IY): SPR_NEXT, or SPR_WPASS while an input of 256 or more is added in passes.
 ;
-; Needs:    ACC_LO COL_SAVED_SP SPR_WX SPR_WCOL
+; Needs:    ACC_LO COL_SAVED_SP SPR_SCAN SPR_WX SPR_WCOL
 ; Defines:  SPR_INPUTS SPR_NEXT SPR_DONE SPR_EMPTY RUN_NIBBLES RUN_NIBBLES2
 ;===================================================================================================
 
@@ -19,36 +19,39 @@
 ; SPR_INPUTS: acc[j] += w[j][i] * x[i] for every nonzero input i   [sparse kernel]
 ; In:  IX = first input (int16), IY = its entry in the layer's table of column addresses,
 ;      B = inputs (0 means 256), ACC_LO/ACC_HI hold the starting accumulators.
-; The scan runs in the alternate set: HL' = the next input, DE' = its table entry,
-; B' = inputs left, C' = x's low byte. A column runs in the main set with E = x (below 256),
-; H = the accumulators' low-byte page, SP = the column, IY = SPR_NEXT; interrupts must be off.
+; The scan pops the inputs (SP), in the alternate set: DE' = x, HL' = its table entry, B' =
+; inputs left; a zero input costs 50 T-states. A column runs in the main set with E = x (below
+; 256), H = the accumulators' low-byte page, SP = the column, IY = SPR_NEXT; SPR_SCAN keeps the
+; scan's SP meanwhile. Interrupts must be off (SP walks data).
 ; Out: accumulators updated. Uses all registers; SP restored.
 ;---------------------------------------------------------------------------------------------------
 SPR_INPUTS:
         LD (COL_SAVED_SP),SP
         LD A,B
         PUSH IY
-        PUSH IX
         EXX
-        POP HL                          ; HL' = the inputs
-        POP DE                          ; DE' = their column addresses
+        POP HL                          ; HL' = the first input's table entry
         LD B,A                          ; B' = inputs left
+        LD SP,IX                        ; SP = the inputs
         LD IY,SPR_NEXT                  ; where every column returns
 SPR_INPUT:
-        LD C,(HL)                       ; x, low byte
+        POP DE                          ; DE' = x
+        LD A,D
+        OR E
+        JR NZ,SPR_NONZERO
+        INC HL                          ; x = 0: step over its table entry
         INC HL
-        LD A,(HL)                       ; x, high byte
-        INC HL
+        DJNZ SPR_INPUT
+        JR SPR_END
+SPR_NONZERO:
+        LD (SPR_SCAN),SP                ; the next input
+        LD A,D
         OR A
         JR NZ,SPR_WIDE                  ; x >= 256: in passes (rare)
-        OR C
-        JR Z,SPR_ZERO                   ; x = 0: nothing to add
-        LD A,C
-        EX DE,HL
+        LD A,E
         LD SP,HL                        ; SP = the table entry
         INC HL
         INC HL
-        EX DE,HL
         EXX
         POP HL                          ; the column
         LD SP,HL
@@ -58,11 +61,7 @@ SPR_INPUT:
         JP (IX)
 SPR_NEXT:                               ; every column ends here (JP (IY))
         EXX
-        DJNZ SPR_INPUT
-        JR SPR_END
-SPR_ZERO:
-        INC DE                          ; step over the column
-        INC DE
+        LD SP,(SPR_SCAN)
         DJNZ SPR_INPUT
 SPR_END:
         EXX
@@ -73,18 +72,14 @@ SPR_END:
 ; SPR_WIDE: a column times an input of 256 or more, as passes of at most 255
 ; The run bodies add an 8-bit x; 255 + 255 + ... + the rest is x, and every pass carries into
 ; the high bytes, so the sums are exact modulo 2^16 like the spec's.
-; In: (alternate set) A = x's high byte, C = its low byte, DE = the column's table entry.
+; In: (alternate set) DE = x, HL = the column's table entry.
 ; Each pass returns to SPR_WPASS (IY); SPR_WX holds what is left of x, SPR_WCOL the column.
 ;---------------------------------------------------------------------------------------------------
 SPR_WIDE:
-        LD (SPR_WX+1),A
-        LD A,C
-        LD (SPR_WX),A
-        EX DE,HL
+        LD (SPR_WX),DE
         LD SP,HL                        ; SP = the table entry
         INC HL
         INC HL
-        EX DE,HL
         EXX
         POP HL
         LD (SPR_WCOL),HL                ; the column

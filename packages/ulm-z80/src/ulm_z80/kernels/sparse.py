@@ -6,7 +6,7 @@ and two increments) and the columns, each in one of two forms (``sparse.asm``):
 
 * **fast**: runs of at most :data:`MAX_RUN` neurons of one sign, each after the address of the
   unrolled body that adds (``RUN_Pk``) or subtracts (``RUN_Mk``) x at exactly k neurons. The body
-  ends by jumping to the next run's body, the column by ``SPR_DONE``: about 34 T-states per
+  ends by jumping to the next run's body, the column by ``SPR_DONE``: 37 T-states per
   product and no counter at all (a -2 weight is a -1 listed twice).
 * **compact**: the neurons as 4-bit gaps (``RUN_NIBBLES``), about half the bytes for about twice
   the time, for the columns the planner finds rarely used.
@@ -37,15 +37,15 @@ from ulm_z80.kernels.lists import neuron_lists
 from ulm_z80.source import Source
 
 #: Neurons of one sign the unrolled bodies take at most; longer runs are cut into several.
-MAX_RUN = 16
+MAX_RUN = 32
 #: The layer's neurons are one byte each, the accumulator pages 256 bytes.
 MAX_OUTPUTS = 256
 
 #: Cost model, T-states (counted from sparse.asm and the generated bodies).
-PER_PRODUCT = 34  # POP BC / 2, LD L, LD A,(HL), ADD, LD (HL),A, JR C (not taken)
+PER_PRODUCT = 37  # POP BC / 2, LD L, LD A,(HL), ADD, LD (HL),A, JP NC (a carry: 19 more)
 PER_RUN = 27  # POP IX, JP (IX), half the time the odd entry's JP
-PER_INPUT = 78  # the scan of a zero input
-PER_COLUMN = 100  # a nonzero input besides the scan: table, SP, handler, SPR_DONE, SPR_NEXT
+PER_INPUT = 50  # the scan of a zero input
+PER_COLUMN = 157  # a nonzero input besides the scan: table, SP, handler, SPR_DONE, SPR_NEXT
 PER_GAP = 75  # the compact form, per neuron (half of them in a high nibble)
 PER_COMPACT_COLUMN = 190  # the compact form's start and runs, besides PER_COLUMN
 FINISH_PER_NEURON = 90  # ReLU first, then the shift (emit_finish_relu); half the sums negative
@@ -164,7 +164,7 @@ def column_lines(column: Column, fast: bool) -> list[str]:
         for sign, neurons in (("P", column.plus), ("M", column.minus)):
             for chunk in runs(neurons):
                 src.op(f"DW RUN_{sign}{len(chunk)}")
-                src.db([chunk[0], 0, *chunk[1:]] if len(chunk) % 2 else chunk)
+                src.db([0, *chunk] if len(chunk) % 2 else chunk)
         src.op("DW SPR_DONE")
         return src.lines
     src.op("DW RUN_NIBBLES2" if column.doubles else "DW RUN_NIBBLES")
@@ -178,54 +178,40 @@ def column_lines(column: Column, fast: bool) -> list[str]:
 SIGN_OPS = {"P": ("ADD A,E", "INC (HL)", "+=", "the carry"), "M": ("SUB E", "DEC (HL)", "-=", "the borrow")}
 
 
-def emit_add(src: Source, sign: str, register: str, carried: str) -> None:
-    """acc[register] += x (P) or -= x (M); a carry or borrow goes to ``carried`` and back."""
-    add, _, what, _ = SIGN_OPS[sign]
+def emit_add(src: Source, sign: str, register: str, after: str) -> None:
+    """acc[register] += x (P) or -= x (M), then on to ``after``: a carry (or borrow) reaches the
+    high byte only when it happens (often: x is often near 100, a carry about every third add)."""
+    add, carry, what, why = SIGN_OPS[sign]
     src.op(f"LD L,{register}")
     src.op("LD A,(HL)")
     src.op(add, f"acc[L] {what} x")
     src.op("LD (HL),A")
-    src.op(f"JR C,{carried}")
-
-
-def emit_carry(src: Source, sign: str, label: str, back: str, jump: str = "JR") -> None:
-    """The high byte's carry (P) or borrow (M) for one add, out of the chain's way."""
-    _, carry, _, why = SIGN_OPS[sign]
-    src.label(label)
+    src.op(f"JP NC,{after}")
     src.op("INC H")
     src.op(carry, why)
     src.op("DEC H")
-    src.op(f"{jump} {back}")
 
 
 def emit_chain(src: Source, sign: str) -> None:
-    """RUN_<sign>0 .. RUN_<sign><MAX_RUN>: odd entries first, then the chain of pairs, then the
-    chain's carries (each within a relative jump of its add: the chain is about 100 bytes)."""
+    """RUN_<sign>0 .. RUN_<sign><MAX_RUN>: odd entries first, then the chain of pairs."""
     src.banner(
         f"RUN_{sign}k: acc[n] {SIGN_OPS[sign][2]} x for the k neurons after the handler   [sparse kernel, generated]",
-        "Entered with SP on the neurons (an odd run has a pad byte after its first neuron), E = x,",
+        "Entered with SP on the neurons (an odd run has a pad byte before its first neuron), E = x,",
         "H = ACC_LO/256; the chain of pairs ends by entering the next handler (POP IX, JP (IX)).",
-        "A carry (x < 256: only a carry reaches the high byte) is a rare jump out and back.",
     )
-    for k in range(1, MAX_RUN + 1, 2):
+    for k in range(1, MAX_RUN + 1, 2):  # odd runs: into the chain at a pair's second neuron
         src.label(f"RUN_{sign}{k}")
-        src.op("POP BC", "C = the first neuron, B = the pad")
-        emit_add(src, sign, "C", f"SPC_{sign}{k}")
-        src.op(f"JP RUN_{sign}{k - 1}")
-        emit_carry(src, sign, f"SPC_{sign}{k}", f"RUN_{sign}{k - 1}", "JP")  # the chain may be far
-    carries = []
+        src.op("POP BC", "C = the pad, B = the first neuron")
+        src.op(f"JP SPR_{sign}{k}")
     for k in range(MAX_RUN - MAX_RUN % 2, 0, -2):
         src.label(f"RUN_{sign}{k}")
         src.op("POP BC", "two neurons")
-        emit_add(src, sign, "C", f"SPC_{sign}{k}C")
+        emit_add(src, sign, "C", f"SPR_{sign}{k - 1}")
         src.label(f"SPR_{sign}{k - 1}")
-        emit_add(src, sign, "B", f"SPC_{sign}{k}B")
-        carries += [(f"SPC_{sign}{k}C", f"SPR_{sign}{k - 1}"), (f"SPC_{sign}{k}B", f"RUN_{sign}{k - 2}")]
+        emit_add(src, sign, "B", f"RUN_{sign}{k - 2}")
     src.label(f"RUN_{sign}0")
     src.op("POP IX", "the next handler")
     src.op("JP (IX)")
-    for label, back in carries:
-        emit_carry(src, sign, label, back)
 
 
 def emit_finish_relu(src: Source, layer: EncodedLayer) -> None:
@@ -270,9 +256,9 @@ class SparseKernel(AccumulatorKernel):
     name = "sparse"
     routine = "sparse.asm"
     inputs_routine = "SPR_INPUTS"
-    shared_code_bytes = 900
+    shared_code_bytes = 1100
     layer_code_bytes = 65
-    variables = (("SPR_WX", 2), ("SPR_WCOL", 2))
+    variables = (("SPR_SCAN", 2), ("SPR_WX", 2), ("SPR_WCOL", 2))
 
     def unfit(self, weight: Weights) -> str | None:
         return None if shape(weight)[0] <= MAX_OUTPUTS else f"has over {MAX_OUTPUTS} neurons"
@@ -315,7 +301,7 @@ class SparseKernel(AccumulatorKernel):
         return (
             f"Layer {layer.index} weights: a table of {layer.n_in} column addresses, then the columns:"
             f" {fast} fast, {layer.n_in - fast} compact (empty ones share SPR_EMPTY)",
-            "fast: runs (DW RUN_Pk or RUN_Mk, k neurons, a pad byte after the first if k is odd),",
+            "fast: runs (DW RUN_Pk or RUN_Mk, a pad byte if k is odd, k neurons),",
             "DW SPR_DONE; compact: DW RUN_NIBBLES(2), then per run a byte count and 4-bit gaps",
         )
 
