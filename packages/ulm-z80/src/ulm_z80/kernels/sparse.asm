@@ -12,7 +12,7 @@
 ; JP (IY): SPR_NEXT, or SPR_WPASS while an input of 256 or more is added in passes.
 ;
 ; Needs:    ACC_LO COL_SAVED_SP SPR_SCAN SPR_WX SPR_WCOL
-; Defines:  SPR_INPUTS SPR_NEXT SPR_DONE SPR_EMPTY RUN_NIBBLES RUN_NIBBLES2
+; Defines:  SPR_INPUTS SPR_NEXT SPR_COPY8 SPR_DONE SPR_EMPTY RUN_NIBBLES RUN_NIBBLES2
 ;===================================================================================================
 
 ;---------------------------------------------------------------------------------------------------
@@ -107,6 +107,22 @@ SPR_WGO:
 SPR_WDONE:
         LD IY,SPR_NEXT
         JP (IY)
+
+;---------------------------------------------------------------------------------------------------
+; SPR_COPY8: copy BC bytes (a multiple of 8, at least 8) from HL to DE, eight LDIs a loop
+; The layers start their sums this way (the bytes that are not a multiple of 8 by LDIs before).
+;---------------------------------------------------------------------------------------------------
+SPR_COPY8:
+        LDI
+        LDI
+        LDI
+        LDI
+        LDI
+        LDI
+        LDI
+        LDI
+        JP PE,SPR_COPY8                 ; P/V: BC is not 0 yet
+        RET
 
 ;---------------------------------------------------------------------------------------------------
 ; SPR_DONE: the last word of every column in the fast form; SPR_EMPTY: a column of zeros

@@ -48,7 +48,7 @@ PER_INPUT = 50  # the scan of a zero input
 PER_COLUMN = 157  # a nonzero input besides the scan: table, SP, handler, SPR_DONE, SPR_NEXT
 PER_GAP = 75  # the compact form, per neuron (half of them in a high nibble)
 PER_COMPACT_COLUMN = 190  # the compact form's start and runs, besides PER_COLUMN
-FINISH_PER_NEURON = 90  # ReLU first, then the shift (emit_finish_relu); half the sums negative
+FINISH_PER_NEURON = 80  # ReLU first, then the shift, pushed into place (emit_finish_relu)
 
 
 @dataclass(frozen=True)
@@ -215,41 +215,49 @@ def emit_chain(src: Source, sign: str) -> None:
 
 
 def emit_finish_relu(src: Source, layer: EncodedLayer) -> None:
-    """Every neuron of a hidden layer: 0 if its sum is negative, else the sum shifted right; a
-    negative sum costs no shift (ReLU first: an arithmetic shift keeps the sign)."""
+    """Every neuron of a hidden layer, last first: 0 if its sum is negative, else the sum shifted
+    right (ReLU first: an arithmetic shift keeps the sign); each output is pushed into place."""
     p = f"L{layer.index}F"
-    src.comment("ReLU, shift and store every neuron: ACC_LO/ACC_HI[j] -> output[j].")
-    src.op(f"LD DE,{layer.output_label}")
-    src.op("LD HL,ACC_HI", "L = neuron")
+    src.comment("ReLU, shift and store every neuron, the last first: ACC_LO/ACC_HI[j] -> output[j] by PUSH.")
+    src.op("LD (COL_SAVED_SP),SP")
+    src.op(f"LD SP,{layer.output_label}+{2 * layer.n_out}", "after the last output")
+    src.op(f"LD HL,ACC_HI+{layer.n_out - 1}", "L = neuron")
     src.op(f"LD B,{layer.n_out & 0xFF}", "neurons (0 means 256)")
     src.label(f"{p}_NEURON")
     src.op("LD A,(HL)", "the high byte")
     src.op("OR A")
     src.op(f"JP M,{p}_NEGATIVE")
     src.op("DEC H")
-    src.op("LD C,(HL)", "the low byte")
+    src.op("LD E,(HL)", "the low byte")
     src.op("INC H")
     for _ in range(layer.shift):
-        src.op("SRL A", "AC >>= 1 (AC >= 0)")
-        src.op("RR C")
-    src.op("EX DE,HL")
-    src.op("LD (HL),C")
-    src.op("INC HL")
-    src.op("LD (HL),A")
-    src.op("INC HL")
-    src.op("EX DE,HL")
-    src.op("INC L")
+        src.op("SRL A", "AE >>= 1 (AE >= 0)")
+        src.op("RR E")
+    src.op("LD D,A")
+    src.op("PUSH DE", "output[L]")
+    src.op("DEC L")
     src.op(f"DJNZ {p}_NEURON")
-    src.op("RET")
+    src.op(f"JR {p}_DONE")
     src.label(f"{p}_NEGATIVE")
-    src.op("XOR A", "ReLU: 0")
-    src.op("LD (DE),A")
-    src.op("INC DE")
-    src.op("LD (DE),A")
-    src.op("INC DE")
-    src.op("INC L")
+    src.op("LD DE,0", "ReLU: 0")
+    src.op("PUSH DE")
+    src.op("DEC L")
     src.op(f"DJNZ {p}_NEURON")
+    src.label(f"{p}_DONE")
+    src.op("LD SP,(COL_SAVED_SP)")
     src.op("RET")
+
+
+def emit_copy(src: Source, source: str, target: str, count: int) -> None:
+    """``count`` bytes from ``source`` to ``target``: the odd ones by LDI here, the rest by
+    SPR_COPY8 (eight LDIs a loop: 17 T-states a byte, LDIR takes 21)."""
+    src.op(f"LD HL,{source}")
+    src.op(f"LD DE,{target}")
+    src.op(f"LD BC,{count}")
+    for _ in range(count % 8):
+        src.op("LDI")
+    if count >= 8:
+        src.op("CALL SPR_COPY8")
 
 
 class SparseKernel(AccumulatorKernel):
@@ -310,6 +318,11 @@ class SparseKernel(AccumulatorKernel):
             emit_finish_relu(src, layer)
         else:
             super()._emit_finish(src, layer)
+
+    def _emit_start(self, src: Source, layer: EncodedLayer, low: str, high: str) -> None:
+        """Accumulators <- the ``low``/``high`` byte tables."""
+        emit_copy(src, low, "ACC_LO", layer.n_out)
+        emit_copy(src, high, "ACC_HI", layer.n_out)
 
     def emit_shared(self, src: Source) -> None:
         src.block(inline(read(KERNEL_ROUTINES, self.routine), {}))
