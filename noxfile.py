@@ -54,16 +54,18 @@ def _install(session: nox.Session, *names: str, extras: str = "", extras_on: tup
 
 
 def _ensure_debian_tools(session: nox.Session) -> None:
-    """pasmo and z80asm are the assembler oracles; install them when we can (root with apt)."""
-    missing = [tool for tool in ("pasmo", "z80asm") if shutil.which(tool) is None]
+    """pasmo and z80asm are the assembler oracles, cpmtools reads our CP/M disk images back;
+    install them when we can (root with apt)."""
+    packages = {"pasmo": "pasmo", "z80asm": "z80asm", "cpmls": "cpmtools"}
+    missing = [package for tool, package in packages.items() if shutil.which(tool) is None]
     if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         session.log(f"installing {' '.join(missing)} with apt-get")
         subprocess.run(["apt-get", "update", "-qq"], check=False)
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False)
-    if any(shutil.which(tool) is None for tool in missing):
-        session.warn(f"{' '.join(missing)} not available: the assembler cross-checks will be skipped")
+    if any(shutil.which(tool) is None for tool, package in packages.items() if package in missing):
+        session.warn(f"{' '.join(missing)} not available: the assembler and disk image cross-checks will be skipped")
 
 
 def _ensure_browser(session: nox.Session) -> None:

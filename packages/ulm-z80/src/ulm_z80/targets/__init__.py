@@ -96,8 +96,9 @@ class Target:
 def targets() -> dict[str, Target]:
     """Every target, by name."""
     from ulm_z80.targets.cpm import CPM
+    from ulm_z80.targets.zx48 import ZX48
 
-    return {target.name: target for target in (CPM,)}
+    return {target.name: target for target in (CPM, ZX48)}
 
 
 def target(name: str) -> Target:
