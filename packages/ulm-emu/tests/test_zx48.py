@@ -4,6 +4,8 @@ own keyboard routine, its interrupts, its screen and its reports."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -196,3 +198,40 @@ def test_the_runner_returns_a_comresult_with_the_screen(rom: bytes, tmp_path: Pa
     assert result.ok and result.output == b"Hi!"
     screen = result.extra["screen"]
     assert isinstance(screen, list) and screen[1:3] == ["Bytes: test".ljust(32), "Hi!".ljust(32)]
+
+
+# --- ulm-emu / ulm run with a tape ---------------------------------------------------------------
+
+
+def ulm_emu(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "ulm_emu", *args], input=stdin, capture_output=True, timeout=300,
+                          check=False)
+
+
+def test_the_command_runs_a_tape_typing_stdin_and_saves_the_screen(rom: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "ECHO.TAP"
+    path.write_bytes(tape(assemble(ECHO_KEYS, tmp_path)))
+    done = ulm_emu("--stats", "--screen", str(tmp_path / "s.scr"), str(path), stdin=b"Hi there!\r\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"Hi there!"
+    notes = done.stderr.decode().splitlines()
+    assert notes[0] == "ulm-emu: note: BASIC reports 0 OK" and "3.5 MHz Z80" in notes[1]
+    screen = (tmp_path / "s.scr").read_bytes()
+    assert len(screen) == 6912 and "Hi there!" in "".join(screen_text(rom + screen))
+
+
+def test_the_command_refuses_what_a_tape_cannot_take_in_one_line(rom: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "ECHO.TAP"
+    path.write_bytes(tape(b"\xc9"))
+    cases = [
+        ((str(path), "IS", "IT"), b"", "ulm-emu: error: the command tail does not apply to a ZX Spectrum tape"),
+        (("--trace", str(path)), b"", "ulm-emu: error: --trace does not apply to a ZX Spectrum tape"),
+        ((str(path),), "é".encode(), "ulm-emu: error: console input byte 0: C3h is not a key on the ZX Spectrum's keyboard"),
+        ((str(tmp_path / "NONE.TAP"),), b"", f"ulm-emu: error: {tmp_path / 'NONE.TAP'}: no such file"),
+    ]
+    for argv, stdin, message in cases:
+        done = ulm_emu(*argv, stdin=stdin)
+        assert (done.returncode, done.stderr.decode().strip()) == (1, message)
+    (tmp_path / "BAD.TAP").write_bytes(b"\x05\x00\x00")
+    done = ulm_emu(str(tmp_path / "BAD.TAP"))
+    assert done.returncode == 1 and done.stderr.decode().strip().endswith("offset 0: the block says 5 bytes, 1 are left")
