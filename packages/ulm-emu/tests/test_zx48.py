@@ -234,4 +234,4 @@ def test_the_command_refuses_what_a_tape_cannot_take_in_one_line(rom: bytes, tmp
         assert (done.returncode, done.stderr.decode().strip()) == (1, message)
     (tmp_path / "BAD.TAP").write_bytes(b"\x05\x00\x00")
     done = ulm_emu(str(tmp_path / "BAD.TAP"))
-    assert done.returncode == 1 and done.stderr.decode().strip().endswith("offset 0: the block says 5 bytes, 1 are left")
+    assert (done.returncode, done.stderr.decode().strip()) == (1, f"ulm-emu: error: {tmp_path / 'BAD.TAP'}: offset 0: the block says 5 bytes, 1 are left")

@@ -212,7 +212,8 @@ def _execute_tape(args: argparse.Namespace, prog: str) -> int:
     typed = sys.stdin.buffer.read(MAX_TYPED_BYTES + 1) if sys.stdin is not None else b""
     if len(typed) > MAX_TYPED_BYTES:
         raise EmuError(f"stdin: more than {MAX_TYPED_BYTES} bytes to type")
-    machine = Spectrum48(tape, rom=find_rom(), console_input=typed.replace(b"\r\n", b"\n"), core=args.core)
+    machine = Spectrum48(tape, rom=find_rom(), console_input=typed.replace(b"\r\n", b"\n"), core=args.core,
+                         source=args.program)
     started = time.perf_counter()
     result = machine.run(args.max_tstates)
     seconds = time.perf_counter() - started

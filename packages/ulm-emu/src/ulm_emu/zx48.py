@@ -129,9 +129,9 @@ class Spectrum48:
     """One ZX Spectrum 48K with a tape in its deck (see the module docstring)."""
 
     def __init__(self, tap: bytes, *, rom: bytes | None = None, console_input: bytes = b"",
-                 core: str | None = None) -> None:
+                 core: str | None = None, source: str = "<tape>") -> None:
         self.rom = rom if rom is not None else find_rom()
-        self.deck = TapeDeck(read_tap(tap))
+        self.deck = TapeDeck(read_tap(tap, source))
         self.cpu = Z80(core=core)
         self.cpu.memory[: zx48.ROM_BYTES] = self.rom
         self.matrix = Matrix()
