@@ -37,7 +37,7 @@ START:
         CALL PRINT_TEXT
         JR QUIT
 MEM_OK:
-        LD SP,STACK_TOP & 0FFFFh        ; 10000h, at the top of memory: SP = 0 (pushes go to FFFFh down)
+        LD SP,STACK_TOP & 0FFFFh        ; our own stack (STACK_TOP is 10000h, i.e. 0, if it ends at the top)
         RES 5,(IY+FLAGS_IY)             ; forget a key pressed before we started
         LD HL,BANNER
         CALL PRINT_TEXT
