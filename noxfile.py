@@ -205,6 +205,25 @@ def build(session: nox.Session) -> None:
 
 
 @nox.session
+def release(session: nox.Session) -> None:
+    """dist/: every package's wheel and sdist (twine check), the examples' ready-made programs
+    (.COM, .tap, disk images, .hex) checked on the emulators, their web sites, README.txt and
+    SHA256SUMS (release/make_release.py; ``-- --skip-web`` leaves out the sites)."""
+    _ensure_debian_tools(session)
+    session.install("build", "twine", "skoolkit>=9", "intelhex>=2.3", *CONSTRAINTS)
+    _install(session, "ulm-spec", "ulm-emu", "ulm-z80", "ulm-cli")
+    dist = ROOT / "dist"
+    dist.mkdir(exist_ok=True)
+    for name in ALL_PACKAGES:
+        module = name.replace("-", "_")
+        for old in [*dist.glob(f"{module}-*.whl"), *dist.glob(f"{module}-*.tar.gz")]:
+            old.unlink()
+        session.run("python", "-m", "build", "--outdir", str(dist), str(PACKAGES / name), silent=True)
+    session.run("twine", "check", "--strict", *map(str, sorted([*dist.glob("*.whl"), *dist.glob("*.tar.gz")])))
+    session.run("python", str(ROOT / "release" / "make_release.py"), str(dist), *session.posargs)
+
+
+@nox.session
 def packaging(session: nox.Session) -> None:
     """Each wheel installs alone in a fresh venv and pulls only what the dependency rule allows."""
     session.install("build")

@@ -94,7 +94,7 @@ class DiskFormat:
 FORMATS: dict[str, DiskFormat] = {
     f.name: f
     for f in (
-        DiskFormat("ibm-3740", '8" single-sided single-density (IBM 3740): SIMH AltairZ80, z80pack',
+        DiskFormat("ibm-3740", '8" single-sided single-density (IBM 3740), as z80pack uses',
                    128, 77, 26, 1024, 64, 2, skew=6),
         DiskFormat("kpii", '5.25" single-sided double-density, Kaypro II', 512, 40, 10, 1024, 64, 1, directory_blocks=4),
         DiskFormat("osborne1", '5.25" single-sided double-density, Osborne 1', 1024, 40, 5, 1024, 64, 3),
