@@ -152,13 +152,8 @@ class BuildCommand:
         for option, path in outputs.items():
             atomic_write(path, files[option])
         listed = f", {len(model.answers)} answers ({build.answer_table_bytes}-byte table)" if model.answers else ""
-        if machine.name == "cpm":
-            used = f"{build.tpa_bytes_used} of {memory} TPA bytes"
-        else:
-            used = (f"{len(files['-o'])}-byte tape, program {build.file_bytes} bytes at {machine.origin:04X}h, "
-                    f"{build.tpa_bytes_used} of {memory} bytes used")
-        size = "" if machine.name != "cpm" else f"{build.file_bytes} bytes, "
-        print(f"{outputs['-o']}: {size}{used}, layout {build.layout_name}{listed}")
+        summary = machine.summary(len(files["-o"]), build.file_bytes, build.tpa_bytes_used, memory)
+        print(f"{outputs['-o']}: {summary}, layout {build.layout_name}{listed}")
         for option, path in outputs.items():
             if option.startswith("--disk "):
                 print(f"{path}: {disk_format(option.removeprefix('--disk ')).title} disk image")

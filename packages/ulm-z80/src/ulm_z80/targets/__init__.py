@@ -86,6 +86,10 @@ class Target:
             raise UlmError(f"{self.memory_name}: {memory_bytes} bytes is out of range (1..{0x10000 - self.origin})")
         return top
 
+    def summary(self, package_bytes: int, file_bytes: int, used_bytes: int, memory_bytes: int) -> str:
+        """How ``ulm build`` describes what it wrote: ``10112 bytes, 11549 of 40960 TPA bytes``."""
+        return f"{file_bytes} bytes, {used_bytes} of {memory_bytes} TPA bytes"
+
     def package_program(self, linked: LinkedProgram, name: str = "ulm") -> bytes:
         """The file that carries the program to the machine: here the memory image from
         ``origin``; a target whose machine loads something else (a tape with a loader) overrides

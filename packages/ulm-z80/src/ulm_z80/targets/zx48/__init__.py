@@ -28,6 +28,10 @@ class TapeTarget(Target):
     def package_program(self, linked: LinkedProgram, name: str = "ulm") -> bytes:
         return tape(linked.binary, linked.origin, name)
 
+    def summary(self, package_bytes: int, file_bytes: int, used_bytes: int, memory_bytes: int) -> str:
+        return (f"{package_bytes}-byte tape, program {file_bytes} bytes at {self.origin:04X}h, "
+                f"{used_bytes} of {memory_bytes} bytes used")
+
 
 def basic_number(value: int) -> bytes:
     """A number as a BASIC line holds it: its digits, then 0Eh and its five-byte form (for a
