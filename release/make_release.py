@@ -7,7 +7,8 @@ example (``guess``, ``chat``) it writes, into ``DIST/programs/``:
 
 * ``NAME.COM`` (CP/M 2.2), ``NAME.hex`` (the same at 0100h in Intel HEX) and one disk image per
   format, ``NAME-FORMAT.img``, all with ``ulm build``;
-* ``NAME.tap`` (ZX Spectrum 48K) with ``ulm build --target zx48``;
+* ``NAME.tap`` (ZX Spectrum 48K) with ``ulm build --target zx48``, and ``NAME.z80``, a snapshot
+  of the Spectrum that loaded it, taken by SkoolKit's ``tap2sna.py`` as the program starts;
 
 and ``ulm web --example NAME`` into ``DIST/web/NAME/``. Then it runs every ``.COM`` on ulm-emu's
 CP/M and every ``.tap`` on ulm-emu's Spectrum (the ROM from SkoolKit), checks the answers to a
@@ -49,6 +50,23 @@ def write_programs(programs: Path) -> None:
         disks = [arg for disk in DISKS for arg in ("--disk", disk)]
         ulm("build", model, "-o", stem.with_suffix(".COM"), "--hex", *disks)
         ulm("build", model, "--target", "zx48", "-o", stem.with_suffix(".tap"))
+
+
+def write_snapshots(programs: Path) -> list[str]:
+    """``NAME.z80``: SkoolKit's ``tap2sna.py`` loads ``NAME.tap`` through the 48K ROM's own
+    loader and saves the machine as the program starts (a snapshot holds the RAM only)."""
+    tap2sna = shutil.which("tap2sna.py", path=str(Path(sys.executable).parent)) or shutil.which("tap2sna.py")
+    if tap2sna is None:
+        return ["the snapshots cannot be made: SkoolKit is not installed (pip install skoolkit)"]
+    problems = []
+    for name in NAMES:
+        tape = (programs / name.upper()).with_suffix(".tap")
+        argv = [tap2sna, "-c", "fast-load=0", "--start", "24576", str(tape), str(tape.with_suffix(".z80"))]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        print(f"  {tape.with_suffix('.z80').name}: {done.stdout.strip().splitlines()[-2] if done.returncode == 0 else 'FAILED'}")
+        if done.returncode != 0:
+            problems.append(f"tap2sna.py {tape.name}: {done.stderr.strip()[-200:]}")
+    return problems
 
 
 def check_answers(programs: Path) -> list[str]:
@@ -124,7 +142,7 @@ def main() -> int:
         (dist / "web").mkdir()
         for name in NAMES:
             ulm("web", "--example", name, "-o", dist / "web" / name)
-    problems = check_answers(programs) + check_packages(programs)
+    problems = write_snapshots(programs) + check_answers(programs) + check_packages(programs)
     shutil.copyfile(ROOT / "release" / "README.txt", dist / "README.txt")
     write_sums(dist)
     for problem in problems:
