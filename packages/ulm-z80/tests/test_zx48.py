@@ -255,3 +255,12 @@ def test_ulm_build_writes_a_tape(tmp_path: Path, capsys: pytest.CaptureFixture[s
     with pytest.raises(UlmError, match="^--disk kpii: a disk image holds a CP/M program; the zx48 target makes a .tap file$"):
         BUILD.run(args)
     assert not (tmp_path / "G.TAP").exists()
+
+
+def test_the_benchmark_measures_a_spectrum_build_on_the_spectrum(zx_runner: ComRunner) -> None:
+    from ulm_z80.bench import measure_build
+
+    report = measure_build(zx_build(example("guess")), ["is it alive", "chair"])
+    assert report.answers_match_reference and report.characters == sum(
+        len(generate(example("guess"), q).steps) for q in (b"is it alive", b"chair"))
+    assert report.tstates_per_char_mean > sum(report.layer_tstates_mean)
