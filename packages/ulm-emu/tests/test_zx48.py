@@ -235,3 +235,11 @@ def test_the_command_refuses_what_a_tape_cannot_take_in_one_line(rom: bytes, tmp
     (tmp_path / "BAD.TAP").write_bytes(b"\x05\x00\x00")
     done = ulm_emu(str(tmp_path / "BAD.TAP"))
     assert (done.returncode, done.stderr.decode().strip()) == (1, f"ulm-emu: error: {tmp_path / 'BAD.TAP'}: offset 0: the block says 5 bytes, 1 are left")
+
+
+def test_a_program_that_prints_without_end_is_stopped_with_bounded_output(rom: bytes, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(machine, "MAX_OUTPUT_BYTES", 5000)
+    code = assemble("LOOP:   LD A,'x'\n        RST 10H\n        LD (IY+52H),0FFH\n        JR LOOP\n", tmp_path)
+    _, result = run(rom, code)
+    assert result.exit_reason == machine.OUTPUT_LIMIT and len(result.output) == 5001

@@ -39,8 +39,9 @@ REFERENCE_MHZ = 4.0
 #: Most bytes of stdin typed at a Spectrum program (a keystroke takes three 50 Hz frames).
 MAX_TYPED_BYTES = 64 * 1024
 #: The exit status of a tape's run: 0 back to BASIC (0 OK) or the typed input used up, 1 a
-#: BASIC error report or a tape that ends early; the others as for a ``.COM``.
-TAPE_EXIT_STATUS: dict[str, int] = {"return-to-basic": 0, "basic-error": 1, "tape-empty": 1, **errors.EXIT_STATUS}
+#: BASIC error report, a tape that ends early or too much output; the others as for a ``.COM``.
+TAPE_EXIT_STATUS: dict[str, int] = {"return-to-basic": 0, "basic-error": 1, "tape-empty": 1, "output-limit": 1,
+                                     **errors.EXIT_STATUS}
 
 
 def _tstates(text: str) -> int:

@@ -48,6 +48,9 @@ BASIC_ERROR = "basic-error"
 """BASIC reported an error (a tape loading error, ...)."""
 TAPE_EMPTY = "tape-empty"
 """The ROM waits for a tape block after the last one."""
+OUTPUT_LIMIT = "output-limit"
+"""The program printed more than :data:`MAX_OUTPUT_BYTES` (the output is kept in memory)."""
+MAX_OUTPUT_BYTES = 16 << 20
 #: Interrupts the editor is left alone after power-on before ``LOAD ""`` is typed.
 SETTLE_TICKS = 10
 #: Interrupts a program may wait for keys after the last keystroke before the run ends.
@@ -233,6 +236,8 @@ class Spectrum48:
             self._load_block()
         elif pc == zx48.ROM_PRINT_OUT and self.deck.finished:
             self.output += b"\r\n" if self.cpu.a == zx48.KEY_ENTER else bytes([self.cpu.a])
+            if len(self.output) > MAX_OUTPUT_BYTES:
+                raise StopRun(OUTPUT_LIMIT, f"the program printed more than {MAX_OUTPUT_BYTES} bytes")
         elif pc == zx48.ROM_MAIN_4:
             code = (self.cpu.memory[zx48.ERR_NR] + 1) & 0xFF
             text = report_text(self.cpu.memory, code)
