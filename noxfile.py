@@ -1,6 +1,7 @@
-"""Test, lint, type-check, conformance, docs and packaging sessions for the ulm monorepo.
+"""Test, lint, type-check, conformance, docs, packaging and release sessions for the ulm monorepo.
 
-``nox`` runs the default sessions (what CI runs); ``nox -l`` lists them all. Every session builds
+``nox`` runs the default sessions (what CI runs); ``nox -l`` lists them all (``release``, which
+writes ``dist/`` for users, is not among the defaults). Every session builds
 its own fresh virtual environment and installs packages from ``packages/`` with pip, pinned by
 ``constraints.txt`` (which keeps torch on the local CPU wheel).
 """
