@@ -10,6 +10,10 @@ Packages declare entry points in their ``pyproject.toml``:
 ``ulm.builders``
     name ``z80`` = a class implementing :class:`Builder` (shipped by ``ulm-z80``; used by
     ``ulm demo`` and ``ulm chat``, and by ``ulm train --fit`` for sizes and speeds).
+``ulm.examples``
+    name = a shipped example model (``guess``, ``chat``: ``ulm-cli``), value = a function that
+    takes the name and returns the ``.ulm`` file's path (:func:`example_path`; used by
+    ``ulm build --example``).
 ``ulm.engines``
     name = an inference engine (``z80``, shipped by ``ulm-z80``), value = a class implementing
     :class:`Engine` (used by ``ulm ask --engine`` and ``ulm chat --engine``).
@@ -23,6 +27,7 @@ import argparse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ulm_spec.errors import UlmError
@@ -34,6 +39,7 @@ COMMAND_GROUP = "ulm.commands"
 MACHINE_GROUP = "ulm.machines"
 ENGINE_GROUP = "ulm.engines"
 BUILDER_GROUP = "ulm.builders"
+EXAMPLE_GROUP = "ulm.examples"
 
 #: Which package provides each subcommand that is not part of ``ulm-cli`` itself, so that a
 #: missing one can be named in the error message.
@@ -310,3 +316,20 @@ def com_runner(machine: str = "cpm") -> ComRunner:
     if machine == "cpm":
         raise UlmError("running CP/M programs needs the ulm-emu package: pip install ulm-emu")
     raise UlmError(f"running programs on the {machine} machine needs the ulm-emu package: pip install ulm-emu")
+
+
+def example_names() -> list[str]:
+    """The shipped example models installed (``ulm.examples``), sorted."""
+    return sorted({ep.name for ep in entry_points(group=EXAMPLE_GROUP)})
+
+
+def example_path(name: str) -> Path:
+    """The ``.ulm`` file of the shipped example ``name``, or a one-line UlmError naming the
+    examples there are (or saying to install ``ulm-cli``, which ships them)."""
+    for ep in entry_points(group=EXAMPLE_GROUP, name=name):
+        locate: Callable[[str], object] = ep.load()
+        return Path(str(locate(name)))
+    names = example_names()
+    if not names:
+        raise UlmError(f"--example {name}: the example models ship with ulm-cli: pip install ulm-cli")
+    raise UlmError(f"--example {name}: no such example; there are {', '.join(names)}")

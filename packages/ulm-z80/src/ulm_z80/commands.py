@@ -15,7 +15,7 @@ from pathlib import Path
 from ulm_spec.errors import UlmError
 from ulm_spec.fileformat import load_model
 from ulm_spec.files import atomic_write, check_output, check_outputs, read_input
-from ulm_spec.plugins import com_runner
+from ulm_spec.plugins import com_runner, example_path
 from ulm_spec.program import add_max_tstates_option
 from ulm_spec.text import normalize_query
 from ulm_z80.bench import DEFAULT_QUERIES, bench_model, format_reports, report_dicts
@@ -68,6 +68,14 @@ def build_outputs(args: argparse.Namespace) -> dict[str, Path]:
     return check_outputs(wanted, inputs=[args.model])
 
 
+def model_path(args: argparse.Namespace) -> str:
+    """The model ``ulm build`` reads: the file given, or the shipped example ``--example``
+    names (exactly one of the two)."""
+    if (args.model is None) == (args.example is None):
+        raise UlmError("give a model file or --example NAME (one of the two)")
+    return args.model if args.example is None else str(example_path(args.example))
+
+
 def output_files(build: Build, outputs: dict[str, Path]) -> dict[str, bytes]:
     """The bytes of every output of ``ulm build``, by option."""
     out = outputs["-o"]
@@ -108,10 +116,13 @@ class BuildCommand:
         "  ulm build guess.ulm -o GUESS.COM --asm GUESS.asm --layout packed   # the smallest program\n"
         "  ulm build guess.ulm -o GUESS.COM --disk ibm-3740 --hex  # also GUESS-ibm-3740.img and GUESS.hex\n"
         "  ulm build guess.ulm --target zx48 -o GUESS.TAP         # then LOAD \"\" on a ZX Spectrum 48K\n"
+        "  ulm build --example guess --target zx48 -o GUESS.TAP  # the shipped example guess\n"
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("model", help="the .ulm model (or an original .npz)")
+        parser.add_argument("model", nargs="?", help="the .ulm model (or an original .npz)")
+        parser.add_argument("--example", metavar="NAME",
+                            help="build a shipped example model instead (guess, chat: installed with ulm-cli)")
         parser.add_argument("-o", "--output", required=True,
                             help="the file to write: the .COM (target cpm) or the .tap (target zx48)")
         parser.add_argument(
@@ -143,6 +154,7 @@ class BuildCommand:
         )
 
     def run(self, args: argparse.Namespace) -> int:
+        args.model = model_path(args)
         outputs = build_outputs(args)
         model = load_model(args.model)
         machine = target(args.target)
