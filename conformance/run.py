@@ -167,9 +167,11 @@ def check_golden(quick: bool, seed: int) -> Outcome:
     return outcome
 
 
-LAYOUTS = ("packed", "fast", "auto")
+#: ``fast`` and ``auto`` build with the sparse kernel when it fits; ``hybrid`` keeps the other
+#: per-column kernel checked.
+LAYOUTS = ("packed", "hybrid", "fast", "auto")
 #: Random models with answer lists are checked under every kernel.
-LISTED_LAYOUTS = ("packed", "cols", "lists", "hybrid", "auto")
+LISTED_LAYOUTS = ("packed", "cols", "lists", "hybrid", "sparse", "auto")
 
 #: Queries of our own for the example and anchor models (plus random ones from random_query).
 QUERIES = [
