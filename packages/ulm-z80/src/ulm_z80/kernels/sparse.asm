@@ -4,10 +4,11 @@
 ; unrolled copy of the inner loop per sign) and each layer's routine are generated around this
 ; file (ulm_z80/kernels/sparse.py).
 ;
-; A column is data that starts with the address of the code that reads it, its handler; the
-; kernel enters a column with POP IX / JP (IX), SP walking the data. A column in the fast form is
-; runs of at most a body's length, each a handler RUN_Pk or RUN_Mk and its k neurons; every body
-; ends with POP IX / JP (IX), the next run's handler, and the column's last word is SPR_DONE.
+; A column is data that starts with the address of the code that reads it, its handler; with SP
+; on the column, RET enters it (threaded code: SP is the data pointer, so interrupts are off). A
+; column in the fast form is runs of at most a body's length, each a handler RUN_Pk or RUN_Mk and
+; its k neurons; every body ends with RET, into the next run's handler, and the column's last
+; word is SPR_DONE.
 ; A column in the compact form is RUN_NIBBLES or RUN_NIBBLES2 and its gaps. Both end with
 ; JP (IY): SPR_NEXT, or SPR_WPASS while an input of 256 or more is added in passes.
 ;
@@ -57,8 +58,7 @@ SPR_NONZERO:
         LD SP,HL
         LD E,A                          ; E = x
         LD H,ACC_LO/256
-        POP IX                          ; its first handler
-        JP (IX)
+        RET                             ; into its first handler
 SPR_NEXT:                               ; every column ends here (JP (IY))
         EXX
         LD SP,(SPR_SCAN)
@@ -102,8 +102,7 @@ SPR_WGO:
         LD (SPR_WX),HL
         LD SP,(SPR_WCOL)
         LD H,ACC_LO/256
-        POP IX                          ; the column's handler
-        JP (IX)
+        RET                             ; into the column's handler
 SPR_WDONE:
         LD IY,SPR_NEXT
         JP (IY)

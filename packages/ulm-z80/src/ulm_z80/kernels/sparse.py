@@ -43,7 +43,7 @@ MAX_OUTPUTS = 256
 
 #: Cost model, T-states (counted from sparse.asm and the generated bodies).
 PER_PRODUCT = 37  # POP BC / 2, LD L, LD A,(HL), ADD, LD (HL),A, JP NC (a carry: 19 more)
-PER_RUN = 27  # POP IX, JP (IX), half the time the odd entry's JP
+PER_RUN = 20  # RET into the handler, half the time the odd entry's POP BC and JP
 PER_INPUT = 50  # the scan of a zero input
 PER_COLUMN = 157  # a nonzero input besides the scan: table, SP, handler, SPR_DONE, SPR_NEXT
 PER_GAP = 75  # the compact form, per neuron (half of them in a high nibble)
@@ -197,7 +197,7 @@ def emit_chain(src: Source, sign: str) -> None:
     src.banner(
         f"RUN_{sign}k: acc[n] {SIGN_OPS[sign][2]} x for the k neurons after the handler   [sparse kernel, generated]",
         "Entered with SP on the neurons (an odd run has a pad byte before its first neuron), E = x,",
-        "H = ACC_LO/256; the chain of pairs ends by entering the next handler (POP IX, JP (IX)).",
+        "H = ACC_LO/256; the chain of pairs ends by entering the next handler (RET: SP is on it).",
     )
     for k in range(1, MAX_RUN + 1, 2):  # odd runs: into the chain at a pair's second neuron
         src.label(f"RUN_{sign}{k}")
@@ -210,8 +210,7 @@ def emit_chain(src: Source, sign: str) -> None:
         src.label(f"SPR_{sign}{k - 1}")
         emit_add(src, sign, "B", f"RUN_{sign}{k - 2}")
     src.label(f"RUN_{sign}0")
-    src.op("POP IX", "the next handler")
-    src.op("JP (IX)")
+    src.op("RET", "into the next handler")
 
 
 def emit_finish_relu(src: Source, layer: EncodedLayer) -> None:
