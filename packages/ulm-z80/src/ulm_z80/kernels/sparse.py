@@ -6,8 +6,8 @@ and two increments) and the columns, each in one of two forms (``sparse.asm``):
 
 * **fast**: runs of at most :data:`MAX_RUN` neurons of one sign, each after the address of the
   unrolled body that adds (``RUN_Pk``) or subtracts (``RUN_Mk``) x at exactly k neurons. The body
-  ends by jumping to the next run's body, the column by ``SPR_DONE``: 37 T-states per
-  product and no counter at all (a -2 weight is a -1 listed twice).
+  ends with ``RET`` into the next run's body (threaded code: SP walks the data), the column with
+  ``SPR_DONE``: 37 T-states per product and no counter at all (a -2 weight is a -1 listed twice).
 * **compact**: the neurons as 4-bit gaps (``RUN_NIBBLES``), about half the bytes for about twice
   the time, for the columns the planner finds rarely used.
 
@@ -226,7 +226,7 @@ def emit_finish_relu(src: Source, layer: EncodedLayer) -> None:
     if layer.n_out % 2:
         emit_finish_one(src, layer, f"{p}_ODD")
     if layer.n_out >= 2:
-        src.op(f"LD B,{(layer.n_out // 2) & 0xFF}", "pairs of neurons (0 means 128)")
+        src.op(f"LD B,{layer.n_out // 2}", "pairs of neurons (at most 128)")
         src.label(f"{p}_PAIR")
         emit_finish_one(src, layer, f"{p}_A")
         emit_finish_one(src, layer, f"{p}_B")
