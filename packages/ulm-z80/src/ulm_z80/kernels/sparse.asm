@@ -12,7 +12,7 @@
 ; A column in the compact form is RUN_NIBBLES or RUN_NIBBLES2 and its gaps. Both end with
 ; JP (IY): SPR_NEXT, or SPR_WPASS while an input of 256 or more is added in passes.
 ;
-; Needs:    ACC_LO COL_SAVED_SP SPR_SCAN SPR_WX SPR_WCOL
+; Needs:    ACC_LO COL_SAVED_SP SPR_SCAN
 ; Defines:  SPR_INPUTS SPR_NEXT SPR_COPY8 SPR_DONE SPR_EMPTY RUN_NIBBLES RUN_NIBBLES2
 ;===================================================================================================
 
@@ -72,40 +72,40 @@ SPR_END:
 ; SPR_WIDE: a column times an input of 256 or more, as passes of at most 255
 ; The run bodies add an 8-bit x; 255 + 255 + ... + the rest is x, and every pass carries into
 ; the high bytes, so the sums are exact modulo 2^16 like the spec's.
-; In: (alternate set) DE = x, HL = the column's table entry.
-; Each pass returns to SPR_WPASS (IY); SPR_WX holds what is left of x, SPR_WCOL the column.
+; In: (alternate set) DE = x, HL = the column's table entry; the columns leave the alternate set
+; alone, so DE keeps what is left of x from pass to pass. Each pass returns to SPR_WPASS (IY).
 ;---------------------------------------------------------------------------------------------------
 SPR_WIDE:
-        LD (SPR_WX),DE
-        LD SP,HL                        ; SP = the table entry
-        INC HL
-        INC HL
-        EXX
-        POP HL
-        LD (SPR_WCOL),HL                ; the column
         LD IY,SPR_WPASS
+        EXX                             ; (as after a pass)
 SPR_WPASS:
-        LD HL,(SPR_WX)                  ; what is left of x
-        LD A,H
+        EXX                             ; DE = what is left of x, HL = the table entry
+        LD A,D
         OR A
         JR Z,SPR_WLAST
-        LD DE,0FF01h                    ; -255
-        ADD HL,DE
-        LD E,0FFh                       ; a pass of 255
+        DEC D
+        INC DE                          ; DE -= 255
+        LD A,0FFh                       ; a pass of 255
         JR SPR_WGO
 SPR_WLAST:
-        OR L
+        OR E
         JR Z,SPR_WDONE                  ; nothing left
-        LD E,L                          ; the last pass: what is left
-        LD L,H                          ; HL = 0 left
+        LD A,E                          ; the last pass: what is left
+        LD E,D                          ; DE = 0 left
 SPR_WGO:
-        LD (SPR_WX),HL
-        LD SP,(SPR_WCOL)
+        LD SP,HL                        ; SP = the table entry
+        EXX
+        POP HL                          ; the column
+        LD SP,HL
+        LD E,A                          ; E = this pass's x
         LD H,ACC_LO/256
         RET                             ; into the column's handler
 SPR_WDONE:
+        INC HL                          ; past the table entry
+        INC HL
         LD IY,SPR_NEXT
-        JP (IY)
+        EXX
+        JP (IY)                         ; on with the scan
 
 ;---------------------------------------------------------------------------------------------------
 ; SPR_COPY8: copy BC bytes (a multiple of 8, at least 8) from HL to DE, eight LDIs a loop

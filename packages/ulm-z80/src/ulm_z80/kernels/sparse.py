@@ -274,7 +274,7 @@ class SparseKernel(AccumulatorKernel):
     inputs_routine = "SPR_INPUTS"
     shared_code_bytes = 1100
     layer_code_bytes = 65
-    variables = (("SPR_SCAN", 2), ("SPR_WX", 2), ("SPR_WCOL", 2))
+    variables = (("SPR_SCAN", 2),)
 
     def unfit(self, weight: Weights) -> str | None:
         return None if shape(weight)[0] <= MAX_OUTPUTS else f"has over {MAX_OUTPUTS} neurons"
