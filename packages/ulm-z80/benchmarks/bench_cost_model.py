@@ -28,10 +28,10 @@ from ulm_z80.build import build_program
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "packages" / "ulm-cli" / "src" / "ulm_cli" / "examples"
-LAYOUTS = ("packed", "cols", "lists", "flat:cols", "flat:lists", "auto")
+LAYOUTS = ("packed", "cols", "lists", "flat:cols", "flat:lists", "hybrid", "sparse", "auto")
 #: What tests/test_cost_model.py allows: predicted / measured T-states of a layer, by kernel, and
 #: predicted / real TPA bytes of a program.
-LAYER_TOLERANCE = {"rows": (0.55, 0.80), "cols": (0.55, 1.05), "lists": (0.50, 0.95), "hybrid": (0.50, 1.15)}
+LAYER_TOLERANCE = {"rows": (0.55, 0.80), "cols": (0.55, 1.05), "lists": (0.50, 0.95), "hybrid": (0.50, 1.15), "sparse": (0.60, 1.05)}
 BYTES_TOLERANCE = (1.0, 1.2)
 
 

@@ -31,10 +31,6 @@ from ulm_z80.targets import Target
 from ulm_z80.trie import TRIE_VARIABLES, emit_trie_table
 
 ROUTINES = "ulm_z80.routines"
-KERNEL_ROUTINES = "ulm_z80.kernels"
-#: Our own call depth is under 30 bytes (the BDOS switches to its own stack); the rest is
-#: room for an interrupt handler of the host system.
-STACK_BYTES = 48
 #: The console line buffer: size, count, then the characters.
 LINE_MAX = MAX_QUERY_BYTES
 
@@ -88,7 +84,7 @@ def emit(encoded: EncodedModel, target: Target) -> Program:
     _emit_forward(code, encoded)
     argmax = "argmax_trie.asm" if flags["LISTED"] else "argmax.asm"
     code.block(inline(read(ROUTINES, argmax), flags))
-    sections = [Section("code", "code", code.text()), *data_sections(encoded, target), *bss_sections(encoded)]
+    sections = [Section("code", "code", code.text()), *data_sections(encoded, target), *bss_sections(encoded, target)]
     return Program(sections, flags)
 
 
@@ -153,7 +149,7 @@ def _emit_forward(src: Source, encoded: EncodedModel) -> None:
         src.op("EI")
     src.op("RET")
     for used in in_use:
-        src.block(inline(read(KERNEL_ROUTINES, used.routine), {}))
+        used.emit_shared(src)
     for layer in encoded.layers:
         chosen = kernel(layer.kernel)
         if layer.query_inputs:
@@ -177,24 +173,22 @@ def data_sections(encoded: EncodedModel, target: Target) -> list[Section]:
     for layer in encoded.layers:
         chosen = kernel(layer.kernel)
         chosen.emit_biases(rodata, layer)
-        weights = Source()
-        weights.banner(*chosen.weights_banner(layer))
-        weights.label(layer.weight_label)
-        weights.db(layer.weights)
-        sections.append(Section(f"weights_{layer.index}", "weights", weights.text()))
+        sections.append(chosen.weight_section(layer))
     return [Section("rodata", "rodata", rodata.text()), *sections]
 
 
-def bss_sections(encoded: EncodedModel) -> list[Section]:
+def bss_sections(encoded: EncodedModel, target: Target) -> list[Section]:
     """Every run-time buffer, in the order the linker considers them (it moves small ones into
-    the alignment gap before the accumulator pages)."""
+    the alignment gap before the accumulator pages); the variables and the stack include the
+    target's."""
     model = encoded.model
     sections: list[Section] = []
 
     def buffer(name: str, labels: Sequence[tuple[str, int]], align: int = 1) -> None:
         sections.append(Section(name, "bss", align=align, bss_labels=tuple(labels)))
 
-    if any(k.uses_accumulator_pages for k in kernels_in_use(encoded)):
+    in_use = kernels_in_use(encoded)
+    if any(k.uses_accumulator_pages for k in in_use):
         buffer("acc", (("ACC_LO", 256), ("ACC_HI", 256)), 256)  # low-byte page, high-byte page
     else:
         buffer("linebuf", (("LINEBUF", LINE_MAX + 2),))
@@ -206,6 +200,7 @@ def bss_sections(encoded: EncodedModel) -> list[Section]:
     for index, layer in enumerate(model.layers, start=1):
         buffer(f"act_{index}", ((symbols.activations(index), 2 * layer.n_out),))
     buffer("ctxwin", (("CTXWIN", model.encoder.context_length),))
-    buffer("vars", VARIABLES + (TRIE_VARIABLES if model.answers else ()))
-    buffer("stack", (("STACK", STACK_BYTES),))
+    kernel_variables = tuple(v for k in in_use for v in k.variables)
+    buffer("vars", VARIABLES + kernel_variables + (TRIE_VARIABLES if model.answers else ()) + target.variables)
+    buffer("stack", (("STACK", target.stack_bytes),))
     return sections

@@ -4,7 +4,8 @@
 ``rows``    the spec's packed 2-bit rows, neuron by neuron: every weight, every character (smallest)
 ``cols``    per nonzero input, its column of 2-bit codes: every weight of the nonzero inputs
 ``lists``   per nonzero input, the neurons its +1 and -1 weights reach: only nonzero weights count
-``hybrid``  per input column, a neuron list or a 2-bit column, chosen by the planner (the default)
+``hybrid``  per input column, a neuron list or a 2-bit column, chosen by the planner
+``sparse``  per nonzero input, unrolled runs of its neurons or 4-bit gaps, chosen by the planner
 ==========  ==========================================================================================
 
 All of them wrap their 16-bit sums exactly like the spec (two's complement adds modulo 2^16, in
@@ -21,9 +22,10 @@ from ulm_z80.kernels.cols import COLS
 from ulm_z80.kernels.hybrid import HYBRID
 from ulm_z80.kernels.lists import LISTS
 from ulm_z80.kernels.rows import ROWS
+from ulm_z80.kernels.sparse import SPARSE
 
 #: Every kernel by name, in the order the program's code holds their shared routines.
-KERNELS: dict[str, Kernel] = {kernel.name: kernel for kernel in (ROWS, COLS, LISTS, HYBRID)}
+KERNELS: dict[str, Kernel] = {kernel.name: kernel for kernel in (ROWS, COLS, LISTS, HYBRID, SPARSE)}
 
 
 def kernel(name: str) -> Kernel:
@@ -33,4 +35,4 @@ def kernel(name: str) -> Kernel:
     return KERNELS[name]
 
 
-__all__ = ["COLS", "HYBRID", "KERNELS", "LISTS", "ROWS", "EncodedLayer", "Kernel", "kernel"]
+__all__ = ["COLS", "HYBRID", "KERNELS", "LISTS", "ROWS", "SPARSE", "EncodedLayer", "Kernel", "kernel"]
