@@ -4,7 +4,8 @@
 
 The planner (:mod:`ulm_z80.plan`) ranks kernels by estimated T-states per character and bytes.
 This builds the bundled examples, the original's anchor models (``--anchors``, default
-``$ULM_SHARED/anchors``; skipped when absent) and N random models with every kernel, runs each
+``$ULM_SHARED/anchors``; skipped when absent), N random 2-bit models and N random models of mixed
+weight widths (2, 4 and 8 bits) with every kernel, runs each
 program on the planner's probe queries on the emulated Z80, and prints, per build, the predicted
 over the real TPA bytes and, per layer, the predicted over the measured T-states of the layer's
 routine (``ulm_z80.bench.compare_cost_model``). ``tests/test_cost_model.py`` holds the models to
@@ -31,18 +32,24 @@ EXAMPLES = ROOT / "packages" / "ulm-cli" / "src" / "ulm_cli" / "examples"
 LAYOUTS = ("packed", "cols", "lists", "flat:cols", "flat:lists", "auto")
 #: What tests/test_cost_model.py allows: predicted / measured T-states of a layer, by kernel, and
 #: predicted / real TPA bytes of a program.
-LAYER_TOLERANCE = {"rows": (0.55, 0.80), "cols": (0.55, 1.05), "lists": (0.50, 0.95), "hybrid": (0.50, 1.15)}
+LAYER_TOLERANCE = {"rows": (0.55, 0.80), "cols": (0.55, 1.05), "lists": (0.50, 0.95), "hybrid": (0.50, 1.15),
+                   "cols4": (0.85, 1.10), "cols8": (0.85, 1.10)}
+#: The layouts of models with 4- and 8-bit layers (the 2-bit kernels' own layouts do not apply).
+WIDE_LAYOUTS = ("packed", "flat:hybrid", "auto")
 BYTES_TOLERANCE = (1.0, 1.2)
 
 
-def random_models(count: int, seed: int = 11) -> dict[str, Model]:
+def random_models(count: int, seed: int = 11, wide: bool = False) -> dict[str, Model]:
+    """``count`` random models of 3 layers; with ``wide``, of random widths (2, 4 or 8 bits) each."""
     rng = np.random.default_rng(seed)
     models = {}
     for i in range(count):
         hidden = (int(rng.integers(8, 80)), int(rng.integers(8, 48)))
         zeros = float(rng.choice([0.3, 0.6, 0.9]))
-        models[f"random-{i} (zeros {zeros:.0%})"] = random_model(
-            rng, hidden=hidden, charset=b"ABCNOSY", zero_fraction=zeros, shift=2, encoder=EncoderParams(max_output=6)
+        bits = tuple(int(b) for b in rng.choice([2, 4, 8], size=3)) if wide else ()
+        name = f"random-{i} (zeros {zeros:.0%})" + (f" {'/'.join(map(str, bits))}-bit" if wide else "")
+        models[name] = random_model(
+            rng, hidden=hidden, charset=b"ABCNOSY", zero_fraction=zeros, shift=2, encoder=EncoderParams(max_output=6), bits=bits
         )
     return models
 
@@ -69,10 +76,12 @@ def main() -> int:
     else:
         print("(no anchor models: give --anchors DIR or set ULM_SHARED)")
     models.update(random_models(args.random))
+    models.update(random_models(args.random, seed=12, wide=True))
     outside = 0
-    print(f"{'model':<24} {'layout':<28} {'bytes':>6}  predicted / measured T-states per layer")
+    print(f"{'model':<36} {'layout':<28} {'bytes':>6}  predicted / measured T-states per layer")
     for name, model in models.items():
-        for layout in LAYOUTS:
+        wide = any(layer.bits != 2 for layer in model.layers)
+        for layout in WIDE_LAYOUTS if wide else LAYOUTS:
             try:
                 comparison = compare_cost_model(build_program(model, layout))
             except TPABudgetError:
@@ -80,7 +89,7 @@ def main() -> int:
             ratios = "  ".join(f"{k} {r:.2f}" for k, r in zip(comparison.kernels, comparison.layer_ratios, strict=True))
             flag = "" if within(comparison) else "   OUTSIDE THE TOLERANCE"
             outside += bool(flag)
-            print(f"{name:<24} {comparison.layout:<28} {comparison.bytes_ratio:>6.3f}  {ratios}{flag}", flush=True)
+            print(f"{name:<36} {comparison.layout:<28} {comparison.bytes_ratio:>6.3f}  {ratios}{flag}", flush=True)
     bands = ", ".join(f"{k} {lo}-{hi}" for k, (lo, hi) in LAYER_TOLERANCE.items())
     print(f"\ntolerances: bytes {BYTES_TOLERANCE[0]}-{BYTES_TOLERANCE[1]}; T-states per layer: {bands}")
     return 1 if outside else 0
