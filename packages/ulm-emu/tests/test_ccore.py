@@ -146,3 +146,30 @@ def test_a_cache_others_may_write_is_not_used(tmp_path: Path) -> None:
     chosen = Path(done.stdout.strip())
     assert chosen != shared and chosen.is_dir()
     assert not chosen.stat().st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def test_under_webassembly_everything_runs_in_python(tmp_path: Path) -> None:
+    """Pyodide has no os.geteuid, no compiler and no processes: the emulator still runs."""
+    done = _python(
+        "import os, sys\n"
+        "del os.geteuid\n"
+        "sys.platform = 'emscripten'\n"
+        "from ulm_emu.cpu import Z80, ccore\n"
+        "print(Z80().core, ccore.availability())\n",
+        ULM_EMU_CACHE=str(tmp_path / "cache"), ULM_EMU_CORE="",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("python this platform (WebAssembly) cannot")
+
+
+def test_an_unexpected_build_failure_falls_back_to_python(tmp_path: Path) -> None:
+    """An optional accelerator never stops the emulator, whatever goes wrong building it."""
+    done = _python(
+        "from ulm_emu.cpu import Z80, ccore\n"
+        "def broken(folder):\n    raise RuntimeError('disk on fire')\n"
+        "ccore._build = broken\n"
+        "print(Z80().core, ccore.availability())\n",
+        ULM_EMU_CACHE=str(tmp_path / "cache"), ULM_EMU_CORE="",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "python cannot build it: RuntimeError: disk on fire"

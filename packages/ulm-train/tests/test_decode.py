@@ -122,6 +122,18 @@ def test_free_evaluation_ignores_the_list_and_counts_what_is_outside() -> None:
     assert "free (the model lists no answers)" in evaluate_model(model, pairs).markdown()
 
 
+def test_answers_that_are_no_response_of_the_data_are_counted_listed_or_not() -> None:
+    rng = np.random.default_rng(4)
+    model = random_model(rng, hidden=(12,), charset=b"ABNOY", encoder=EncoderParams(max_output=4))
+    said = {q: generate(model, q).text for q in PAIR_QUERIES}
+    first = next(iter(said.values()))
+    pairs = [make_pair(q, first or "A") for q in said]  # the data's only response: the first answer
+    report = evaluate_model(model, pairs)
+    foreign = sum(text != (first or b"A") for text in said.values())
+    assert report.foreign_answers == foreign > 0
+    assert f"answers that are no response of this data: {foreign}" in report.markdown()
+
+
 def _run(command: Any, *argv: str) -> int:
     parser = argparse.ArgumentParser(prog="ulm eval")
     command.add_arguments(parser)

@@ -58,6 +58,9 @@ class EvalReport:
     """Pairs answered with something the model does not list (listed models; 0 when constrained)."""
     unlisted_responses: int = 0
     """Pairs whose expected response is not in the model's list (constrained decoding cannot give it)."""
+    foreign_answers: int = 0
+    """Pairs answered with something that is no response of the data (garbled output such as
+    ``YYYE``, whether or not the model lists its answers)."""
 
     def markdown(self, title: str = "Evaluation") -> str:
         lines = [
@@ -72,6 +75,7 @@ class EvalReport:
         ]
         if self.listed_answers:
             lines.append(f"- answers outside the model's list: {self.outside_list}")
+        lines.append(f"- answers that are no response of this data: {self.foreign_answers}")
         if self.unlisted_responses:
             lines.append(f"- pairs whose response the model does not list: {self.unlisted_responses}")
         if self.unreachable:
@@ -139,6 +143,8 @@ def evaluate_model(model: Model, pairs: Sequence[Pair], max_examples: int = 15, 
     report.constrained = trie is not None
     report.outside_list = sum(got not in listed for got in answered) if listed else 0
     report.unlisted_responses = sum(pair.response not in listed for pair in pairs) if listed else 0
+    responses = {pair.response for pair in pairs}
+    report.foreign_answers = sum(got not in responses for got in answered)
     return report
 
 

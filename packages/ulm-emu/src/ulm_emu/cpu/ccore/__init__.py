@@ -66,6 +66,12 @@ def _compiler() -> str:
     raise CoreUnavailable(f"no C compiler found ({', '.join(candidates)})")
 
 
+def _user_id() -> int | None:
+    """The effective user id, or None where the platform has none (WebAssembly, Windows)."""
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid() if geteuid is not None else None
+
+
 def _private_folder(path: Path) -> bool:
     """Whether ``path`` is a folder of ours that nobody else may write (safe to load from)."""
     try:
@@ -74,7 +80,7 @@ def _private_folder(path: Path) -> bool:
         return False
     return (
         stat.S_ISDIR(info.st_mode)
-        and info.st_uid == os.geteuid()
+        and info.st_uid == _user_id()
         and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     )
 
@@ -135,6 +141,8 @@ def library() -> ctypes.CDLL:
         if _failure:
             raise CoreUnavailable(_failure[0])
         try:
+            if sys.platform == "emscripten":  # Pyodide: no compiler, no processes
+                raise CoreUnavailable("this platform (WebAssembly) cannot compile or load it")
             path = _build(cache_folder())
             loaded = ctypes.CDLL(str(path))
         except CoreUnavailable as exc:
@@ -142,6 +150,9 @@ def library() -> ctypes.CDLL:
             raise
         except OSError as exc:
             _failure.append(f"cannot load it: {exc}")
+            raise CoreUnavailable(_failure[0]) from exc
+        except Exception as exc:  # an optional accelerator must never stop the emulator
+            _failure.append(f"cannot build it: {type(exc).__name__}: {exc}")
             raise CoreUnavailable(_failure[0]) from exc
         loaded.ulm_z80_run.restype = ctypes.c_int
         loaded.ulm_z80_run.argtypes = (
