@@ -469,6 +469,29 @@ def _llm_options(args: argparse.Namespace) -> Any:
     )
 
 
+class StudyCommand:
+    help = "studies that train a grid of models: precision = what each layer's weight width costs and buys"
+    example = (
+        "examples:\n"
+        "  ulm study precision --example guess --plot guess.png --json guess.json   # 3 seeds per configuration\n"
+        "  ulm study precision pets.txt --heldout pets-dev.txt --hidden 32,16 --quick\n"
+        "  ulm study precision --from-json guess.json --plot guess.png               # the table again, no training\n"
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        from ulm_train.cli import add_config_arguments
+        from ulm_train.study import add_arguments
+
+        add_arguments(parser)
+        add_config_arguments(parser)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from ulm_train.study import run_command
+
+        return run_command(args)
+
+
 TRAIN = TrainCommand()
 EVAL = EvalCommand()
 DATA = DataCommand()
+STUDY = StudyCommand()
