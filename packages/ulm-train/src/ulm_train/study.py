@@ -272,9 +272,17 @@ def runs_from_record(text: str, label: str = "--from-json") -> list[Run]:
     return runs
 
 
+def _accuracy(row: Row) -> tuple[float, float]:
+    """Held-out exact accuracy (training accuracy when there is no held-out data), in percent."""
+    mean, spread = row.heldout_exact if row.heldout_exact is not None else row.train_exact
+    return 100 * mean, 100 * spread
+
+
 def write_plot(rows: Sequence[Row], path: Path, title: str) -> None:
-    """Held-out (else training) exact accuracy against the weights' bytes, one marker per
-    configuration with its spread, a colour per regime; a PNG at ``path``."""
+    """A PNG at ``path``: on the left, accuracy against the weights' bytes for every
+    configuration of both regimes; on the right, the same-bytes regime configuration by
+    configuration (they all sit at about the baseline's bytes), the baseline as a line. Each
+    point is a mean with its spread over the seeds."""
     try:
         import matplotlib
 
@@ -282,24 +290,36 @@ def write_plot(rows: Sequence[Row], path: Path, title: str) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         raise UlmError("study: writing the plot needs matplotlib: pip install 'ulm-train[study]'") from None
+    from ulm_spec.files import atomic_open
+
     which = "held-out" if all(row.heldout_exact is not None for row in rows) else "training"
-    figure, axes = plt.subplots(figsize=(8, 5), dpi=110)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5), dpi=100, gridspec_kw={"width_ratios": [3, 2]})
     for regime, colour, marker in zip(REGIMES, ("tab:blue", "tab:orange"), ("o", "s"), strict=True):
         members = [row for row in rows if row.regime == regime]
         for index, row in enumerate(members):
-            mean, spread = (row.heldout_exact if row.heldout_exact is not None else row.train_exact)
-            axes.errorbar(row.weight_bytes, 100 * mean, yerr=100 * spread, fmt=marker, color=colour, capsize=3,
+            mean, spread = _accuracy(row)
+            left.errorbar(row.weight_bytes, mean, yerr=spread, fmt=marker, color=colour, capsize=3,
                           label=f"same {regime}" if index == 0 else None)  # fmt: skip
-            axes.annotate(",".join(map(str, row.bits)), (row.weight_bytes, 100 * mean), textcoords="offset points",
-                          xytext=(5, 4 if regime == REGIMES[0] else -10), fontsize=7, color=colour)  # fmt: skip
-    axes.set_xlabel("bytes of weights (packed, as in the .ulm file)")
-    axes.set_ylabel(f"{which} exact-answer accuracy, % (mean ± sd over seeds)")
-    axes.set_title(title)
-    axes.grid(True, alpha=0.3)
-    axes.legend()
+            if regime == REGIMES[0]:
+                left.annotate(",".join(map(str, row.bits)), (row.weight_bytes, mean), textcoords="offset points",
+                              xytext=(6, 3), fontsize=8, color=colour)  # fmt: skip
+    left.set_xlabel("bytes of weights (packed, as in the .ulm file)")
+    left.set_ylabel(f"{which} exact-answer accuracy, % (mean ± sd over seeds)")
+    left.set_title(f"{title}: accuracy against bytes")
+    left.legend(loc="lower right")
+    same = [row for row in rows if row.regime == REGIMES[1]]
+    for position, row in enumerate(same):
+        mean, spread = _accuracy(row)
+        right.errorbar(position, mean, yerr=spread, fmt="s", color="tab:orange", capsize=3)
+    if same:
+        right.axhline(_accuracy(same[0])[0], color="grey", linewidth=0.8, linestyle="--")
+    right.set_xticks(range(len(same)), [f"{','.join(map(str, r.bits))}\n{','.join(map(str, r.hidden))}" for r in same],
+                     fontsize=8)  # fmt: skip
+    right.set_xlabel("widths per layer / hidden layers")
+    right.set_title("at the same bytes of weights")
+    for axes in (left, right):
+        axes.grid(True, alpha=0.3)
     figure.tight_layout()
-    from ulm_spec.files import atomic_open
-
     with atomic_open(path) as out:
         figure.savefig(out, format="png")
     plt.close(figure)
