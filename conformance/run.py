@@ -273,7 +273,7 @@ def check_z80(quick: bool, seed: int) -> Outcome:
     outcome = Outcome("z80")
     rng = np.random.default_rng(seed + 1)
     for name, model, n_queries, n_packed in _z80_models(rng, quick):
-        built_kernels: dict[tuple[str, ...], str] = {}
+        built_kernels: dict[tuple[tuple[str, ...], bool], str] = {}
         started = time.perf_counter()
         for layout in _layouts(name):
             try:
@@ -286,11 +286,12 @@ def check_z80(quick: bool, seed: int) -> Outcome:
             queries = (fixed + [random_query(rng) for _ in range(count)])[:count] if name.removeprefix("listed-").startswith(("example", "anchor")) else [random_query(rng) for _ in range(count)]
             if model.answers:  # random bytes too: whatever the input, the answer is a listed one
                 queries = queries[: count - count // 4] + [random_bytes(rng) for _ in range(count // 4)]
-            if build.kernels in built_kernels:
+            chosen = (build.kernels, build.plan.hoisted)  # hoisted or not: another layer 1 routine
+            if chosen in built_kernels:
                 # auto chose the same kernels as an explicit layout: the same program, already checked.
-                outcome.notes_info.append(f"{name}: {layout} = {built_kernels[build.kernels]} ({build.layout_name})")
+                outcome.notes_info.append(f"{name}: {layout} = {built_kernels[chosen]} ({build.layout_name})")
                 continue
-            built_kernels[build.kernels] = layout
+            built_kernels[chosen] = layout
             mismatches = check_build(build, queries)
             outcome.cases += len(queries)
             for mismatch in mismatches:
