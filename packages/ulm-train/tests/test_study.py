@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,12 @@ def test_a_tiny_study_end_to_end(tmp_path: Path, capsys: Any) -> None:
     runs = json.loads(record.read_text())["runs"]
     assert len(runs) == 5 and {r["regime"] for r in runs} == {"architecture", "bytes"}
     assert all(0.0 <= r["train_exact"] <= 1.0 and r["heldout_exact"] is not None for r in runs)
+    by_config = {(r["regime"], tuple(r["bits"])): r for r in runs}
+    baseline = by_config["architecture", (2, 2, 2)]
+    assert by_config["bytes", (4, 4, 4)]["weight_bytes"] <= baseline["weight_bytes"] < by_config["architecture", (4, 4, 4)]["weight_bytes"]
+    if importlib.util.find_spec("ulm_z80") and importlib.util.find_spec("ulm_emu"):  # measured on the Z80
+        assert all(r["com_bytes"] > 0 and r["tstates_per_char"] > 0 and r["layout"] for r in runs)
+        assert baseline["com_bytes"] < by_config["architecture", (4, 4, 4)]["com_bytes"]
     assert run("precision", "--from-json", str(record)) == 0  # the same table without training
     assert capsys.readouterr().out.splitlines() == table.splitlines()[1:-1]  # without the first and "wrote" lines
 
