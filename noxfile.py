@@ -1,6 +1,7 @@
-"""Test, lint, type-check, conformance, docs and packaging sessions for the ulm monorepo.
+"""Test, lint, type-check, conformance, docs, packaging and release sessions for the ulm monorepo.
 
-``nox`` runs the default sessions (what CI runs); ``nox -l`` lists them all. Every session builds
+``nox`` runs the default sessions (what CI runs); ``nox -l`` lists them all (``release``, which
+writes ``dist/`` for users, is not among the defaults). Every session builds
 its own fresh virtual environment and installs packages from ``packages/`` with pip, pinned by
 ``constraints.txt`` (which keeps torch on the local CPU wheel).
 """
@@ -54,16 +55,18 @@ def _install(session: nox.Session, *names: str, extras: str = "", extras_on: tup
 
 
 def _ensure_debian_tools(session: nox.Session) -> None:
-    """pasmo and z80asm are the assembler oracles; install them when we can (root with apt)."""
-    missing = [tool for tool in ("pasmo", "z80asm") if shutil.which(tool) is None]
+    """pasmo and z80asm are the assembler oracles, cpmtools reads our CP/M disk images back;
+    install them when we can (root with apt)."""
+    packages = {"pasmo": "pasmo", "z80asm": "z80asm", "cpmls": "cpmtools"}
+    missing = [package for tool, package in packages.items() if shutil.which(tool) is None]
     if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         session.log(f"installing {' '.join(missing)} with apt-get")
         subprocess.run(["apt-get", "update", "-qq"], check=False)
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False)
-    if any(shutil.which(tool) is None for tool in missing):
-        session.warn(f"{' '.join(missing)} not available: the assembler cross-checks will be skipped")
+    if any(shutil.which(tool) is None for tool, package in packages.items() if package in missing):
+        session.warn(f"{' '.join(missing)} not available: the assembler and disk image cross-checks will be skipped")
 
 
 def _ensure_browser(session: nox.Session) -> None:
@@ -200,6 +203,25 @@ def build(session: nox.Session) -> None:
     session.install("build")
     for name in ALL_PACKAGES:
         session.run("python", "-m", "build", "--outdir", str(ROOT / "dist"), str(PACKAGES / name))
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """dist/: every package's wheel and sdist (twine check), the examples' ready-made programs
+    (.COM, .tap, disk images, .hex) checked on the emulators, their web sites, README.txt and
+    SHA256SUMS (release/make_release.py; ``-- --skip-web`` leaves out the sites)."""
+    _ensure_debian_tools(session)
+    session.install("build", "twine", "skoolkit>=9", "intelhex>=2.3", *CONSTRAINTS)
+    _install(session, "ulm-spec", "ulm-emu", "ulm-z80", "ulm-cli")
+    dist = ROOT / "dist"
+    dist.mkdir(exist_ok=True)
+    for name in ALL_PACKAGES:
+        module = name.replace("-", "_")
+        for old in [*dist.glob(f"{module}-*.whl"), *dist.glob(f"{module}-*.tar.gz")]:
+            old.unlink()
+        session.run("python", "-m", "build", "--outdir", str(dist), str(PACKAGES / name), silent=True)
+    session.run("twine", "check", "--strict", *map(str, sorted([*dist.glob("*.whl"), *dist.glob("*.tar.gz")])))
+    session.run("python", str(ROOT / "release" / "make_release.py"), str(dist), *session.posargs)
 
 
 @nox.session

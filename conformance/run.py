@@ -22,7 +22,14 @@ Checks (each prints its number of cases and mismatches; any mismatch makes the e
                and every answer, to random bytes too, must be a listed one.
 3. cpm80       ulm-emu = cpm80 (Digital Research CP/M 2.2 on kosarev's Z80): same console text.
 4. assemblers  our assembler = pasmo = z80asm on every generated .asm: identical bytes.
-5. golden      the golden vectors file regenerates identically.
+5. zx48        spec reference = the program built for the ZX Spectrum 48K (``--target zx48``),
+               its tape loaded through the real 48K ROM (SkoolKit's copy) and typed at: every
+               layer and the logits, the choices on listed models, and the text, on ulm-emu's
+               Spectrum (the examples, the listed examples, the anchors, random models); for the
+               examples also on SkoolKit's Spectrum (tap2sna.py loads the tape through the ROM's
+               own loader, its simulator runs the chat), layer by layer and the screen's text,
+               and SkoolKit's tapinfo.py reads the tape.
+6. golden      the golden vectors file regenerates identically.
 """
 
 from __future__ import annotations
@@ -363,12 +370,70 @@ def check_assemblers(quick: bool, seed: int) -> Outcome:
                     outcome.mismatch(f"{run.name} [{run.layout}]: {tool} gives {len(got)} bytes, ulm {len(run.binary)}, differing")
     return outcome
 
+def _zx48_models(rng: np.random.Generator, quick: bool) -> list[tuple[str, ulm_spec.Model, int]]:
+    """(name, model, queries) for the Spectrum: the examples and anchors (listed too), a few of
+    check 2's random models."""
+    models = [(name, model, max(n_queries // 2, 6)) for name, model, n_queries, _ in _z80_models(rng, True)
+              if name.removeprefix("listed-").startswith(("example", "anchor"))]
+    for i in range(3 if quick else 6):
+        hidden = tuple(int(n) for n in rng.integers(1, 33, size=int(rng.integers(1, 4))))
+        charset = bytes(rng.choice(np.frombuffer(ulm_spec.OUTPUT_ALPHABET, dtype=np.uint8), size=int(rng.integers(2, 20)), replace=False))
+        model = random_model(rng, hidden=hidden, charset=charset, encoder=EncoderParams(max_output=int(rng.integers(1, 7))))
+        models.append((f"random-{i}", model, 6))
+    models.append(("listed-random-0", listed_random_model(rng, 33, 6), 6))
+    return models
+
+
+def check_zx48(quick: bool, seed: int) -> Outcome:
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "packages" / "ulm-z80" / "tests"))
+    from zx48_harness import check_with_skoolkit, skoolkit_missing, tapinfo
+
+    from ulm_spec.program import needs_one_shot
+    from ulm_z80.build import build_program
+    from ulm_z80.targets.zx48 import ZX48
+    from ulm_z80.verify import check_build
+
+    outcome = Outcome("zx48")
+    missing = skoolkit_missing()
+    if missing is not None:
+        outcome.mismatch(f"{missing}: the Spectrum's ROM comes from SkoolKit (pip install skoolkit)")
+        return outcome
+    rng = np.random.default_rng(seed + 5)
+    for name, model, count in _zx48_models(rng, quick):
+        started = time.perf_counter()
+        build = build_program(model, "auto", ZX48.default_memory_bytes, ZX48)
+        fixed = [q.encode() for q in QUERIES] if name.removeprefix("listed-").startswith(("example", "anchor")) else []
+        queries = [q for q in fixed + [random_query(rng) for _ in range(count)] if not needs_one_shot(q)][:count]
+        if model.answers:
+            queries = queries[: count - count // 4] + [b for b in (random_bytes(rng) for _ in range(count)) if not needs_one_shot(b)][: count // 4]
+        for mismatch in check_build(build, queries):
+            outcome.mismatch(f"{name} [zx48 {build.layout_name}]: {mismatch}"[:300])
+        outcome.cases += len(queries)
+        if name.startswith("example-"):
+            with tempfile.TemporaryDirectory() as tmp:
+                (Path(tmp) / "P.tap").write_bytes(build.package(name))
+                info = tapinfo(Path(tmp) / "P.tap")
+                outcome.cases += 1
+                if info.count("Type: Header block") != 2 or f"CODE: 24576,{build.file_bytes}" not in info:
+                    outcome.mismatch(f"{name}: tapinfo.py reads the tape otherwise: {info[:200]!r}")
+                typed = [q for q in queries if all(0x20 <= b < 0x7F or b == 0x7F for b in q)][:4 if quick else 8]
+                mismatches, _ = check_with_skoolkit(build, typed, Path(tmp))
+                outcome.cases += len(typed)
+                for mismatch in mismatches:
+                    outcome.mismatch(f"{name} [SkoolKit]: {mismatch}"[:300])
+        print(f"    {name}: {' -> '.join(map(str, model.layer_sizes))} on the Spectrum ({time.perf_counter() - started:.1f} s)",
+              flush=True)
+    return outcome
+
 
 CHECKS: dict[str, Callable[[bool, int], Outcome]] = {
     "reference": check_reference,
     "z80": check_z80,
     "cpm80": check_cpm80,
     "assemblers": check_assemblers,
+    "zx48": check_zx48,
     "golden": check_golden,
 }
 

@@ -123,3 +123,26 @@ def test_every_installed_subcommand_has_an_example() -> None:
             continue
         example = getattr(command, "example", "")
         assert f"ulm {name}" in example, f"'ulm {name} --help' shows no example"
+
+
+def test_ulm_build_takes_a_shipped_example_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``ulm build --example NAME`` (ulm-z80) finds the model ulm-cli ships through ``ulm.examples``."""
+    pytest.importorskip("ulm_z80", reason="ulm-z80 (a test-only dependency) is not installed")
+    from ulm_spec.plugins import example_names, example_path
+
+    assert example_names() == ["chat", "guess"]
+    examples = Path(__file__).resolve().parents[1] / "src" / "ulm_cli" / "examples"
+    assert example_path("guess").read_bytes() == (examples / "guess.ulm").read_bytes()
+    (tmp_path / "a").mkdir()
+    assert main(["build", "--example", "guess", "--target", "zx48", "-o", str(tmp_path / "a" / "G.TAP")]) == 0
+    assert main(["build", str(examples / "guess.ulm"), "--target", "zx48", "-o", str(tmp_path / "G.TAP")]) == 0
+    assert (tmp_path / "a" / "G.TAP").read_bytes() == (tmp_path / "G.TAP").read_bytes()
+    capsys.readouterr()
+    for argv, message in (
+        (["--example", "pets"], "--example pets: no such example; there are chat, guess"),
+        ([], "give a model file or --example NAME (one of the two)"),
+        ([str(examples / "chat.ulm"), "--example", "chat"], "give a model file or --example NAME (one of the two)"),
+    ):
+        assert main(["build", *argv, "-o", str(tmp_path / "C.COM")]) == 1
+        assert capsys.readouterr().err == f"ulm: error: {message}\n"
+    assert not (tmp_path / "C.COM").exists()

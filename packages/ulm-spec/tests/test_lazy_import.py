@@ -36,9 +36,9 @@ def test_plugins_and_errors_load_without_numpy() -> None:
         """
         import ulm_spec
         from ulm_spec import UlmError
-        from ulm_spec.plugins import ComResult, com_runner, load_builder
+        from ulm_spec.plugins import ComResult, com_runner, example_path, load_builder
         from ulm_spec.errors import ModelFormatError
-        from ulm_spec import cpm, files, symbols
+        from ulm_spec import cpm, files, symbols, zx48
         assert issubclass(ModelFormatError, UlmError) and ulm_spec.__version__
         print("ok")
         """

@@ -1,5 +1,9 @@
 """``ulm-emu PROGRAM.COM [ARGS...]`` and ``ulm run PROGRAM.COM [ARGS...]``: one implementation.
 
+A ``.tap`` file runs on the ZX Spectrum 48K instead (:mod:`ulm_emu.zx48`): the tape is loaded
+with ``LOAD ""`` and everything read from stdin (up to its end) is typed at the program; what it
+prints is written to stdout, and ``--screen FILE`` saves the screen memory as a ``.scr``.
+
 Exit status: 0 after a warm boot (or when piped console input ran out while the program waited
 for a key), 1 for an error before the program starts (missing file, not a regular file, bad
 option value, bad symbol file) or a closed stdout, 2 for a usage error, 3 T-state limit,
@@ -22,6 +26,7 @@ from ulm_emu.console import StreamConsole
 from ulm_emu.errors import EmuError, ProgramTooLarge
 from ulm_emu.machine import CPMMachine, MemoryLayout, RunResult, parse_memory_size, read_program
 from ulm_emu.symbols import load_symbols
+from ulm_emu.zx48 import SpectrumResult
 from ulm_spec.errors import UlmError
 
 DESCRIPTION = "Run a CP/M 2.2 .COM program on an emulated Z80 (console on stdin/stdout)."
@@ -31,6 +36,12 @@ EPILOG = (
     "7 CP/M disk error, 8 host I/O error, 130 Ctrl-C x3 or SIGINT, 141 output closed"
 )
 REFERENCE_MHZ = 4.0
+#: Most bytes of stdin typed at a Spectrum program (a keystroke takes three 50 Hz frames).
+MAX_TYPED_BYTES = 64 * 1024
+#: The exit status of a tape's run: 0 back to BASIC (0 OK) or the typed input used up, 1 a
+#: BASIC error report, a tape that ends early or too much output; the others as for a ``.COM``.
+TAPE_EXIT_STATUS: dict[str, int] = {"return-to-basic": 0, "basic-error": 1, "tape-empty": 1, "output-limit": 1,
+                                     **errors.EXIT_STATUS}
 
 
 def _tstates(text: str) -> int:
@@ -51,7 +62,8 @@ def _memory(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("program", metavar="PROGRAM.COM", help="the CP/M program to run")
+    parser.add_argument("program", metavar="PROGRAM.COM",
+                        help="the CP/M program to run, or a ZX Spectrum 48K tape (.tap)")
     parser.add_argument(
         "args", nargs=argparse.REMAINDER, metavar="ARGS", help="the command tail (upper-cased)"
     )
@@ -82,14 +94,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile", action="store_true", help="print the T-states spent under each label"
     )
+    parser.add_argument(
+        "--screen", metavar="FILE.scr",
+        help="(a .tap) write the Spectrum's screen at the end as a 6912-byte .scr file",
+    )  # fmt: skip
 
 
-def _print_stats(result: RunResult, seconds: float, prog: str, core: str) -> None:
-    at_reference = result.tstates / (REFERENCE_MHZ * 1e6)
+def _print_stats(result: RunResult | SpectrumResult, seconds: float, prog: str, core: str,
+                 clock_mhz: float = REFERENCE_MHZ) -> None:
+    at_reference = result.tstates / (clock_mhz * 1e6)
     mhz = result.tstates / seconds / 1e6 if seconds > 0 else float("inf")
     say(
         f"{prog}: {result.instructions} instructions, {result.tstates} T-states "
-        f"({at_reference:.3f} s on a {REFERENCE_MHZ:g} MHz Z80); emulated in {seconds:.4f} s "
+        f"({at_reference:.3f} s on a {clock_mhz:g} MHz Z80); emulated in {seconds:.4f} s "
         f"= {mhz:.2f} MHz ({core} core)"
     )
 
@@ -140,6 +157,10 @@ def execute(args: argparse.Namespace, prog: str = "ulm-emu") -> int:
 
 def _execute(args: argparse.Namespace, prog: str) -> int:
     program_path = Path(args.program)
+    if program_path.suffix.lower() == ".tap":
+        return _execute_tape(args, prog)
+    if args.screen:
+        raise EmuError("--screen is for a ZX Spectrum tape (.tap)")
     program = read_program(program_path, MemoryLayout(args.memory))
     symbols = load_symbols(Path(args.symbols)) if args.symbols else None
     if args.profile and symbols is None:
@@ -172,6 +193,41 @@ def _execute(args: argparse.Namespace, prog: str) -> int:
     if args.profile:
         _print_profile(result.profile, result.tstates, prog)
     return result.exit_status
+
+
+def _execute_tape(args: argparse.Namespace, prog: str) -> int:
+    """Run a ``.tap`` on the ZX Spectrum 48K, typing stdin at it (see the module docstring)."""
+    from ulm_emu.zx48 import Spectrum48, find_rom
+    from ulm_emu.zxtape import MAX_TAP_BYTES
+    from ulm_spec import zx48
+    from ulm_spec.files import atomic_write, check_output, read_input
+
+    for option in ("args", "dir", "read_only", "trace", "symbols", "profile"):
+        if getattr(args, option):
+            raise EmuError(f"{'the command tail' if option == 'args' else '--' + option.replace('_', '-')} "
+                           "does not apply to a ZX Spectrum tape")
+    screen = check_output(args.screen, "--screen", [args.program]) if args.screen else None
+    tape = read_input(args.program, MAX_TAP_BYTES)
+    if sys.stdin is not None and sys.stdin.isatty():
+        say(f"{prog}: type your lines, then Ctrl-D: they are typed at the Spectrum once the input ends")
+    typed = sys.stdin.buffer.read(MAX_TYPED_BYTES + 1) if sys.stdin is not None else b""
+    if len(typed) > MAX_TYPED_BYTES:
+        raise EmuError(f"stdin: more than {MAX_TYPED_BYTES} bytes to type")
+    machine = Spectrum48(tape, rom=find_rom(), console_input=typed.replace(b"\r\n", b"\n"), core=args.core,
+                         source=args.program)
+    started = time.perf_counter()
+    result = machine.run(args.max_tstates)
+    seconds = time.perf_counter() - started
+    sys.stdout.buffer.write(result.output)
+    sys.stdout.flush()
+    if screen is not None:
+        atomic_write(screen, bytes(machine.memory[zx48.SCREEN : zx48.ATTRIBUTES + zx48.ATTRIBUTE_BYTES]))
+    status = TAPE_EXIT_STATUS.get(result.exit_reason, errors.EXIT_ERROR)
+    if result.message:
+        say(f"{prog}: {'note' if status == 0 else 'error'}: {result.message}")
+    if args.stats:
+        _print_stats(result, seconds, prog, machine.cpu.core, zx48.CLOCK_HZ / 1e6)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:

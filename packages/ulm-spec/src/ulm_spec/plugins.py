@@ -5,10 +5,15 @@ Packages declare entry points in their ``pyproject.toml``:
 ``ulm.commands``
     name = a ``ulm`` subcommand, value = an object implementing :class:`Command`.
 ``ulm.machines``
-    name ``cpm`` = a class implementing :class:`ComRunner` (shipped by ``ulm-emu``).
+    name = a machine, value = a class implementing :class:`ComRunner` (shipped by ``ulm-emu``):
+    ``cpm`` runs a ``.COM`` on CP/M 2.2, ``zx48`` a ``.tap`` on a ZX Spectrum 48K.
 ``ulm.builders``
     name ``z80`` = a class implementing :class:`Builder` (shipped by ``ulm-z80``; used by
     ``ulm demo`` and ``ulm chat``, and by ``ulm train --fit`` for sizes and speeds).
+``ulm.examples``
+    name = a shipped example model (``guess``, ``chat``: ``ulm-cli``), value = a function that
+    takes the name and returns the ``.ulm`` file's path (:func:`example_path`; used by
+    ``ulm build --example``).
 ``ulm.engines``
     name = an inference engine (``z80``, shipped by ``ulm-z80``), value = a class implementing
     :class:`Engine` (used by ``ulm ask --engine`` and ``ulm chat --engine``).
@@ -22,6 +27,7 @@ import argparse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ulm_spec.errors import UlmError
@@ -33,6 +39,7 @@ COMMAND_GROUP = "ulm.commands"
 MACHINE_GROUP = "ulm.machines"
 ENGINE_GROUP = "ulm.engines"
 BUILDER_GROUP = "ulm.builders"
+EXAMPLE_GROUP = "ulm.examples"
 
 #: Which package provides each subcommand that is not part of ``ulm-cli`` itself, so that a
 #: missing one can be named in the error message.
@@ -80,23 +87,30 @@ Probe = Callable[[MachineView], None]
 
 @dataclass
 class ComResult:
-    """The outcome of running one CP/M program."""
+    """The outcome of running one program."""
 
     output: bytes
     """Everything the program wrote to the console."""
     exit_reason: str
-    """``"warm-boot"`` for a normal end; anything else is a failure described in words."""
+    """``"warm-boot"`` or ``"return-to-basic"`` for a normal end (:data:`NORMAL_ENDS`); anything
+    else is a failure described in words."""
     tstates: int
     instructions: int
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.exit_reason == "warm-boot"
+        return self.exit_reason in NORMAL_ENDS
+
+
+#: The ``exit_reason`` of a program that ended as it should: it returned to CP/M (a warm boot),
+#: or to a ZX Spectrum's BASIC, which reported 0 OK.
+NORMAL_ENDS = frozenset({"warm-boot", "return-to-basic"})
 
 
 class ComRunner(Protocol):
-    """Runs a CP/M ``.COM`` program on an emulated machine (``ulm-emu`` implements it)."""
+    """Runs a program on an emulated machine (``ulm-emu`` implements it): a CP/M ``.COM``, or
+    for the ``zx48`` machine a ``.tap`` (which takes no ``args``: its input is typed)."""
 
     def run(
         self,
@@ -293,10 +307,30 @@ def load_commands() -> dict[str, Command]:
     return commands
 
 
-def com_runner() -> ComRunner:
-    """The installed CP/M machine, or a UlmError saying to install ``ulm-emu``."""
-    for ep in entry_points(group=MACHINE_GROUP, name="cpm"):
+def com_runner(machine: str = "cpm") -> ComRunner:
+    """The installed emulator of ``machine`` (``cpm``, ``zx48``), or a UlmError saying to install
+    ``ulm-emu``."""
+    for ep in entry_points(group=MACHINE_GROUP, name=machine):
         factory = ep.load()
         runner: ComRunner = factory()
         return runner
-    raise UlmError("running CP/M programs needs the ulm-emu package: pip install ulm-emu")
+    if machine == "cpm":
+        raise UlmError("running CP/M programs needs the ulm-emu package: pip install ulm-emu")
+    raise UlmError(f"running programs on the {machine} machine needs the ulm-emu package: pip install ulm-emu")
+
+
+def example_names() -> list[str]:
+    """The shipped example models installed (``ulm.examples``), sorted."""
+    return sorted({ep.name for ep in entry_points(group=EXAMPLE_GROUP)})
+
+
+def example_path(name: str) -> Path:
+    """The ``.ulm`` file of the shipped example ``name``, or a one-line UlmError naming the
+    examples there are (or saying to install ``ulm-cli``, which ships them)."""
+    for ep in entry_points(group=EXAMPLE_GROUP, name=name):
+        locate: Callable[[str], object] = ep.load()
+        return Path(str(locate(name)))
+    names = example_names()
+    if not names:
+        raise UlmError(f"--example {name}: the example models ship with ulm-cli: pip install ulm-cli")
+    raise UlmError(f"--example {name}: no such example; there are {', '.join(names)}")

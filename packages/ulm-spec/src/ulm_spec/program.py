@@ -139,7 +139,7 @@ def command_tail(query: bytes) -> list[str] | None:
 
 
 def check_result(result: ComResult, limit: int | None) -> None:
-    """A one-line error unless the program ended normally (returned to CP/M)."""
+    """A one-line error unless the program ended normally (returned to CP/M, or to BASIC)."""
     if result.ok:
         return
     if result.exit_reason == TSTATE_LIMIT:

@@ -140,7 +140,8 @@ def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None
     watched += [labels.layer_entry(k) for k in range(1, n_layers + 1)]
     raw = [q.encode("utf-8", "surrogateescape") for q in queries]
     try:
-        session = ask_all(runner or com_runner(), build.binary, build.symbols, raw, max_tstates_per_query=max_tstates_per_query,
+        session = ask_all(runner or com_runner(build.target.machine), build.binary, build.symbols, raw,
+                          max_tstates_per_query=max_tstates_per_query,
                           probes={build.symbols[label]: make_probe(label) for label in watched}, strict=False)
         matches = [a.text for a in session.answers] == [generate(build.model, q).text for q in raw]
     except TStateLimitExceeded:

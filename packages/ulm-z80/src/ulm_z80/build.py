@@ -63,8 +63,12 @@ class Build:
 
     @property
     def binary(self) -> bytes:
-        """The file for the machine (for CP/M, the ``.COM``)."""
+        """The file for the machine (for CP/M, the ``.COM``; for the Spectrum, the ``.tap``)."""
         return self.target.package_program(self.linked)
+
+    def package(self, name: str) -> bytes:
+        """:attr:`binary`, named ``name`` where the target's format names the program (a tape)."""
+        return self.target.package_program(self.linked, name)
 
     @property
     def source(self) -> str:
@@ -106,17 +110,18 @@ def check_model_fits_z80(model: Model) -> None:
             raise UlmError(f"layer {index} has {layer.bits}-bit weights; the Z80 program runs layers of {runs} bits")
 
 
-def check_data_fits(encoded: EncodedModel, memory_bytes: int) -> None:
-    """TPABudgetError, before anything is assembled, when the data alone need more memory."""
+def check_data_fits(encoded: EncodedModel, memory_bytes: int, memory_name: str = CPM.memory_name) -> None:
+    """TPABudgetError, before anything is assembled, when the data alone need more memory than
+    ``memory_bytes`` (which the error calls ``memory_name``)."""
     data, table = encoded.weight_bytes, encoded.trie_bytes
     kernels = ",".join(encoded.plan.kernels)
     if data > memory_bytes:
-        raise TPABudgetError(f"the weights alone need {data} bytes with kernels {kernels}; the TPA holds {memory_bytes}")
+        raise TPABudgetError(f"the weights alone need {data} bytes with kernels {kernels}; {memory_name} holds {memory_bytes}")
     if data + table > memory_bytes:
         raise TPABudgetError(
             f"the weights ({data} bytes with kernels {kernels}) and the answer table of "
             f"{len(encoded.model.answers)} answers ({table} bytes) alone need {data + table} bytes; "
-            f"the TPA holds {memory_bytes}"
+            f"{memory_name} holds {memory_bytes}"
         )
 
 
@@ -127,9 +132,9 @@ def build_plan(model: Model, plan: Plan, memory_bytes: int | None = None, target
     memory = memory_bytes if memory_bytes is not None else 0x10000 - target.origin
     top = target.memory_top(memory)
     encoded = encode(model, plan)
-    check_data_fits(encoded, memory)
+    check_data_fits(encoded, memory, target.memory_name)
     program = emit(encoded, target)
-    linked = link(program.sections, target.origin, top, fill_alignment_gaps=True)
+    linked = link(program.sections, target.origin, top, fill_alignment_gaps=True, memory_name=target.memory_name)
     return Build(model, layout or plan.name, plan, linked, target)
 
 

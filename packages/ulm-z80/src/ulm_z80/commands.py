@@ -15,12 +15,15 @@ from pathlib import Path
 from ulm_spec.errors import UlmError
 from ulm_spec.fileformat import load_model
 from ulm_spec.files import atomic_write, check_output, check_outputs, read_input
-from ulm_spec.plugins import com_runner
+from ulm_spec.plugins import com_runner, example_path
 from ulm_spec.program import add_max_tstates_option
 from ulm_spec.text import normalize_query
 from ulm_z80.bench import DEFAULT_QUERIES, bench_model, format_reports, report_dicts
-from ulm_z80.build import DEFAULT_TPA_BYTES, build_program
+from ulm_z80.build import DEFAULT_TPA_BYTES, Build, build_program
+from ulm_z80.hexfile import intel_hex
 from ulm_z80.kernels import KERNELS
+from ulm_z80.targets import target, targets
+from ulm_z80.targets.cpm.disks import FORMATS, cpm_name, disk_format, disk_image
 
 #: What ``ulm bench`` measures unless told otherwise.
 BENCH_LAYOUTS = ("packed", "fast", "auto")
@@ -44,13 +47,52 @@ def parse_size(text: str) -> int:
 
 def build_outputs(args: argparse.Namespace) -> dict[str, Path]:
     """Every file ``ulm build`` will write, by option, checked against the output rule and
-    against the model: ``-o``, ``--asm``, and the ``.map``/``.sym``/``.lst`` beside ``-o``."""
+    against the model: ``-o``, ``--asm``, the ``.map``/``.sym``/``.lst``/``.hex`` beside ``-o``
+    and a disk image ``OUT-FORMAT.img`` per ``--disk`` (the CP/M target only; ``-o`` must then
+    be a CP/M file name, the name on the disk)."""
     out = check_output(args.output, "-o", [args.model])
     wanted: dict[str, str | Path | None] = {"-o": out, "--asm": args.asm}
-    for flag in ("map", "sym", "lst"):
+    for flag in ("map", "sym", "lst", "hex"):
         if getattr(args, flag):
             wanted[f"--{flag}"] = out.with_suffix(f".{flag}")
+    for name in dict.fromkeys(args.disk or ()):
+        disk_format(name)
+        if args.target != "cpm":
+            raise UlmError(f"--disk {name}: a disk image holds a CP/M program; the {args.target} target makes a "
+                           f"{target(args.target).file_suffix} file")
+        try:
+            cpm_name(out.name)
+        except UlmError as exc:
+            raise UlmError(f"--disk {name}: -o names the file on the disk: {exc}") from None
+        wanted[f"--disk {name}"] = out.with_name(f"{out.stem}-{name}.img")
     return check_outputs(wanted, inputs=[args.model])
+
+
+def model_path(args: argparse.Namespace) -> str:
+    """The model ``ulm build`` reads: the file given, or the shipped example ``--example``
+    names (exactly one of the two)."""
+    if (args.model is None) == (args.example is None):
+        raise UlmError("give a model file or --example NAME (one of the two)")
+    return args.model if args.example is None else str(example_path(args.example))
+
+
+def output_files(build: Build, outputs: dict[str, Path]) -> dict[str, bytes]:
+    """The bytes of every output of ``ulm build``, by option."""
+    out = outputs["-o"]
+    files = {"-o": build.package(out.stem)}
+    texts = {
+        "--asm": build.source,
+        "--map": build.linked.map_text(),
+        "--sym": build.linked.symbol_file(),
+        "--lst": build.linked.listing(),
+        "--hex": intel_hex(build.linked.binary, build.linked.origin),
+    }
+    for option in outputs:
+        if option in texts:
+            files[option] = texts[option].encode("ascii")
+        elif option.startswith("--disk "):
+            files[option] = disk_image(disk_format(option.removeprefix("--disk ")), {out.name: files["-o"]})
+    return files
 
 
 def read_queries(path: str) -> list[str]:
@@ -67,23 +109,42 @@ def read_queries(path: str) -> list[str]:
 
 
 class BuildCommand:
-    help = "build a model into one CP/M .COM program for the Z80"
+    help = "build a model into one Z80 program: a CP/M .COM, or a ZX Spectrum 48K .tap"
     example = (
         "examples:\n"
         "  ulm build guess.ulm -o GUESS.COM --map --sym          # then: ulm run GUESS.COM IS IT ALIVE\n"
         "  ulm build guess.ulm -o GUESS.COM --asm GUESS.asm --layout packed   # the smallest program\n"
+        "  ulm build guess.ulm -o GUESS.COM --disk ibm-3740 --hex  # also GUESS-ibm-3740.img and GUESS.hex\n"
+        "  ulm build guess.ulm --target zx48 -o GUESS.TAP         # then LOAD \"\" on a ZX Spectrum 48K\n"
+        "  ulm build --example guess --target zx48 -o GUESS.TAP  # the shipped example guess\n"
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("model", help="the .ulm model (or an original .npz)")
-        parser.add_argument("-o", "--output", required=True, help="the .COM file to write")
+        parser.add_argument("model", nargs="?", help="the .ulm model (or an original .npz)")
+        parser.add_argument("--example", metavar="NAME",
+                            help="build a shipped example model instead (guess, chat: installed with ulm-cli)")
+        parser.add_argument("-o", "--output", required=True,
+                            help="the file to write: the .COM (target cpm) or the .tap (target zx48)")
+        parser.add_argument(
+            "--target", default="cpm", choices=list(targets()),
+            help="the machine: cpm (default; a CP/M 2.2 .COM at 0100h) or zx48 (a ZX Spectrum 48K tape: "
+                 "a BASIC loader and the program at 6000h)",
+        )
         parser.add_argument("--asm", metavar="FILE", help="also write the assembly source")
         parser.add_argument("--map", action="store_true", help="also write OUT.map (memory map)")
         parser.add_argument("--sym", action="store_true", help="also write OUT.sym (symbols)")
         parser.add_argument("--lst", action="store_true", help="also write OUT.lst (listing)")
+        parser.add_argument("--hex", action="store_true",
+                            help="also write OUT.hex: the program's memory image in Intel HEX, at its origin")
         parser.add_argument(
-            "--tpa", type=parse_size, default=DEFAULT_TPA_BYTES,
-            help=f"TPA bytes available from 0100h (default {DEFAULT_TPA_BYTES}: a 48K CP/M 2.2)",
+            "--disk", action="append", metavar="FORMAT", choices=list(FORMATS),
+            help=f"also write OUT-FORMAT.img, a CP/M data disk holding the .COM: {', '.join(FORMATS)} "
+                 "(cpmtools' formats; repeatable)",
+        )
+        parser.add_argument(
+            "--tpa", type=parse_size, default=None,
+            help=f"memory bytes the program may use from its origin (default {DEFAULT_TPA_BYTES}: the TPA of a "
+                 "48K CP/M 2.2, 0100h-A0FFh; for zx48 6000h-FFFFh)",
         )
         parser.add_argument(
             "--layout", default="auto", metavar="LAYOUT",
@@ -93,25 +154,21 @@ class BuildCommand:
         )
 
     def run(self, args: argparse.Namespace) -> int:
+        args.model = model_path(args)
         outputs = build_outputs(args)
         model = load_model(args.model)
-        build = build_program(model, args.layout, args.tpa)
-        out = outputs["-o"]
-        texts = {
-            "--asm": build.source,
-            "--map": build.linked.map_text(),
-            "--sym": build.linked.symbol_file(),
-            "--lst": build.linked.listing(),
-        }
-        atomic_write(out, build.binary)
+        machine = target(args.target)
+        memory = args.tpa if args.tpa is not None else machine.default_memory_bytes
+        build = build_program(model, args.layout, memory, machine)
+        files = output_files(build, outputs)
         for option, path in outputs.items():
-            if option != "-o":
-                atomic_write(path, texts[option].encode("ascii"))
+            atomic_write(path, files[option])
         listed = f", {len(model.answers)} answers ({build.answer_table_bytes}-byte table)" if model.answers else ""
-        print(
-            f"{out}: {build.file_bytes} bytes, {build.tpa_bytes_used} of {args.tpa} TPA bytes, "
-            f"layout {build.layout_name}{listed}"
-        )
+        summary = machine.summary(len(files["-o"]), build.file_bytes, build.tpa_bytes_used, memory)
+        print(f"{outputs['-o']}: {summary}, layout {build.layout_name}{listed}")
+        for option, path in outputs.items():
+            if option.startswith("--disk "):
+                print(f"{path}: {disk_format(option.removeprefix('--disk ')).title} disk image")
         return 0
 
 

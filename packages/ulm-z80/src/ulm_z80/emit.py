@@ -33,9 +33,6 @@ from ulm_z80.trie import TRIE_VARIABLES, emit_trie_table
 
 ROUTINES = "ulm_z80.routines"
 KERNEL_ROUTINES = "ulm_z80.kernels"
-#: Our own call depth is under 30 bytes (the BDOS switches to its own stack); the rest is
-#: room for an interrupt handler of the host system.
-STACK_BYTES = 48
 #: The console line buffer: size, count, then the characters.
 LINE_MAX = MAX_QUERY_BYTES
 
@@ -89,7 +86,7 @@ def emit(encoded: EncodedModel, target: Target) -> Program:
     _emit_forward(code, encoded)
     argmax = "argmax_trie.asm" if flags["LISTED"] else "argmax.asm"
     code.block(inline(read(ROUTINES, argmax), flags))
-    sections = [Section("code", "code", code.text()), *data_sections(encoded, target), *bss_sections(encoded)]
+    sections = [Section("code", "code", code.text()), *data_sections(encoded, target), *bss_sections(encoded, target)]
     return Program(sections, flags)
 
 
@@ -186,9 +183,10 @@ def data_sections(encoded: EncodedModel, target: Target) -> list[Section]:
     return [Section("rodata", "rodata", rodata.text()), *sections]
 
 
-def bss_sections(encoded: EncodedModel) -> list[Section]:
+def bss_sections(encoded: EncodedModel, target: Target) -> list[Section]:
     """Every run-time buffer, in the order the linker considers them (it moves small ones into
-    the alignment gap before the accumulator pages)."""
+    the alignment gap before the accumulator pages); the variables and the stack include the
+    target's."""
     model = encoded.model
     sections: list[Section] = []
 
@@ -211,6 +209,6 @@ def bss_sections(encoded: EncodedModel) -> list[Section]:
     for index, layer in enumerate(model.layers, start=1):
         buffer(f"act_{index}", ((symbols.activations(index), 2 * layer.n_out),))
     buffer("ctxwin", (("CTXWIN", model.encoder.context_length),))
-    buffer("vars", VARIABLES + (TRIE_VARIABLES if model.answers else ()))
-    buffer("stack", (("STACK", STACK_BYTES),))
+    buffer("vars", VARIABLES + (TRIE_VARIABLES if model.answers else ()) + target.variables)
+    buffer("stack", (("STACK", target.stack_bytes),))
     return sections

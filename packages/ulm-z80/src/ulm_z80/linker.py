@@ -301,7 +301,7 @@ def _linear_source(sections: Sequence[Section], runtime: list[Placement], origin
 
 
 def _budget_check(sections: Sequence[Section], placements: list[Placement], origin: int,
-                  tpa_top: int) -> None:
+                  tpa_top: int, memory_name: str) -> None:
     end = max(placed.end for placed in placements) if placements else origin
     used = end - origin
     available = tpa_top - origin + 1
@@ -310,14 +310,15 @@ def _budget_check(sections: Sequence[Section], placements: list[Placement], orig
     largest = sorted(placements, key=lambda placed: (-placed.size, placed.name))[:3]
     named = ", ".join(f"{placed.name} ({placed.kind}) {placed.size}" for placed in largest)
     raise TPABudgetError(
-        f"program needs {used} bytes but the TPA {origin:04X}h-{tpa_top:04X}h holds {available}: "
+        f"program needs {used} bytes but {memory_name} {origin:04X}h-{tpa_top:04X}h holds {available}: "
         f"over by {used - available} bytes; largest sections: {named}"
     )
 
 
 def link(sections: Sequence[Section], origin: int = CPM_ORIGIN, tpa_top: int = DEFAULT_TPA_TOP,
-         fill_alignment_gaps: bool = False) -> LinkedProgram:
-    """Lay out ``sections`` from ``origin``; everything must fit up to ``tpa_top`` (inclusive).
+         fill_alignment_gaps: bool = False, memory_name: str = "the TPA") -> LinkedProgram:
+    """Lay out ``sections`` from ``origin``; everything must fit up to ``tpa_top`` (inclusive),
+    which the budget error calls ``memory_name`` (the target's: ``the CP/M 2.2 TPA``).
 
     With ``fill_alignment_gaps``, the largest unaligned bss sections that fit go into the gap
     before the first aligned bss section (largest first), instead of all in the order given.
@@ -330,18 +331,22 @@ def link(sections: Sequence[Section], origin: int = CPM_ORIGIN, tpa_top: int = D
         raise LinkError(f"need 0 <= origin <= tpa_top <= 0FFFFh, got {origin:04X}h and {tpa_top:04X}h")
     _check_sections(sections)
 
-    placeholder = _place_runtime(sections, origin)
-    first_source, first_owner = _linear_source(sections, placeholder, origin)
+    # The sizing round runs as low as the alignments allow, so that a file too big for the
+    # memory above a high origin (the Spectrum's 6000h) gets the budget error below rather than
+    # addresses past FFFFh; its padding is the same, the origins being equal modulo every align.
+    shift = origin - origin % max((s.align for s in sections), default=1)
+    placeholder = _place_runtime(sections, origin - shift)
+    first_source, first_owner = _linear_source(sections, placeholder, origin - shift)
     first = _assemble_linked(first_source, first_owner)
-    file_end = first.symbols["__file_end"]
+    file_end = first.symbols["__file_end"] + shift
 
     file_placements = [
-        Placement(s.name, s.kind, first.symbols[f"__{s.name}_start"],
-                      first.symbols[f"__{s.name}_end"], s.align, True)
+        Placement(s.name, s.kind, first.symbols[f"__{s.name}_start"] + shift,
+                  first.symbols[f"__{s.name}_end"] + shift, s.align, True)
         for s in sections if s.in_file
     ]
     runtime = _place_runtime(sections, file_end, fill_alignment_gaps)
-    _budget_check(sections, file_placements + runtime, origin, tpa_top)
+    _budget_check(sections, file_placements + runtime, origin, tpa_top, memory_name)
 
     source, owner = _linear_source(sections, runtime, origin)
     final = _assemble_linked(source, owner)

@@ -1,7 +1,8 @@
 """Bit-exact verification of a built program against ``ulm_spec.reference``.
 
-The program is run on an emulated CP/M machine (any :class:`ulm_spec.plugins.ComRunner`; by
-default the installed one from :func:`ulm_spec.plugins.com_runner`) through
+The program is run on an emulated machine (any :class:`ulm_spec.plugins.ComRunner`; by default
+the installed emulator of the build's target, :func:`ulm_spec.plugins.com_runner`: a CP/M 2.2
+machine, or a ZX Spectrum 48K that loads the ``.tap`` through its ROM and is typed at) through
 :func:`ulm_spec.program.ask_all`. A probe at ``PROBE_CHAR``,
 reached once per generated character right after the forward pass, copies the input vector and
 every layer's activation buffer out of Z80 memory, using the addresses in the symbol table. Each
@@ -22,11 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ulm_spec import symbols as labels
+from ulm_spec.errors import UlmError
 from ulm_spec.model import Model
 from ulm_spec.plugins import ComRunner, MachineView, com_runner
-from ulm_spec.program import ask_all
+from ulm_spec.program import ask_all, needs_one_shot
 from ulm_spec.reference import Step, generate
 from ulm_z80.build import DEFAULT_TPA_BYTES, Build, build_program
+from ulm_z80.targets import Target
+from ulm_z80.targets.cpm import CPM
 from ulm_z80.trie import read_node
 
 #: Generous T-state budget per generated character when running under a verifier.
@@ -115,9 +119,24 @@ def run_queries(
     probes = {symbols[labels.PROBE_CHAR]: probe}
     if listed:
         probes[symbols[labels.PROBE_CHOICE]] = probe_choice
-    session = ask_all(runner or com_runner(), build.binary, symbols, queries,
+    check_askable(build, queries)
+    session = ask_all(runner or com_runner(build.target.machine), build.binary, symbols, queries,
                       max_tstates_per_query=max_tstates(build.model), probes=probes, strict=False)
     return [a.text if a.complete else MISSING for a in session.answers], snapshots, session.output
+
+
+def askable(build: Build, query: bytes) -> bool:
+    """Whether the program can be given ``query``: a program without a command line (the ZX
+    Spectrum's) cannot be given one whose normalised text starts with '!', which quits chat."""
+    return build.target.command_line or not needs_one_shot(query)
+
+
+def check_askable(build: Build, queries: Sequence[bytes]) -> None:
+    """A UlmError naming the first query the program cannot be given (:func:`askable`)."""
+    for query in queries:
+        if not askable(build, query):
+            raise UlmError(f"query {query!r}: the {build.target.title} program has no command line, and typed "
+                           "it would end the chat ('!')")
 
 
 def check_build(build: Build, queries: Sequence[bytes | str], runner: ComRunner | None = None
@@ -167,6 +186,8 @@ def check_model(
     layout: str = "auto",
     runner: ComRunner | None = None,
     tpa_bytes: int = DEFAULT_TPA_BYTES,
+    target: Target = CPM,
 ) -> list[Mismatch]:
-    """Build ``model`` with ``layout`` and check it on ``queries`` (see :func:`check_build`)."""
-    return check_build(build_program(model, layout, tpa_bytes), queries, runner)
+    """Build ``model`` with ``layout`` for ``target`` and check it on ``queries`` (see
+    :func:`check_build`)."""
+    return check_build(build_program(model, layout, tpa_bytes, target), queries, runner)

@@ -29,4 +29,6 @@ CPM = Target(
         "        A>NAME                  chat: '> ' prompt, empty line re-prompts, '!' quits",
     ),
     file_suffix=".COM",
+    memory_name="the CP/M 2.2 TPA",
+    stack_bytes=48,  # our calls need under 30 bytes (the BDOS has its own stack); the rest: interrupts
 )
