@@ -25,7 +25,8 @@ Checks (each prints its number of cases and mismatches; any mismatch makes the e
 5. zx48        spec reference = the program built for the ZX Spectrum 48K (``--target zx48``),
                its tape loaded through the real 48K ROM (SkoolKit's copy) and typed at: every
                layer and the logits, the choices on listed models, and the text, on ulm-emu's
-               Spectrum (the examples, the listed examples, the anchors, random models); for the
+               Spectrum (the examples, the listed examples, the anchors, random models, two of
+               them with 4- and 8-bit layers); for the
                examples also on SkoolKit's Spectrum (tap2sna.py loads the tape through the ROM's
                own loader, its simulator runs the chat), layer by layer and the screen's text,
                and SkoolKit's tapinfo.py reads the tape.
@@ -381,6 +382,10 @@ def _zx48_models(rng: np.random.Generator, quick: bool) -> list[tuple[str, ulm_s
         model = random_model(rng, hidden=hidden, charset=charset, encoder=EncoderParams(max_output=int(rng.integers(1, 7))))
         models.append((f"random-{i}", model, 6))
     models.append(("listed-random-0", listed_random_model(rng, 33, 6), 6))
+    for i, bits in enumerate(((4, 8, 2), (8, 4))):  # the cols4 and cols8 kernels on the Spectrum too
+        hidden = tuple(int(n) for n in rng.integers(1, 33, size=len(bits) - 1))
+        model = random_model(rng, hidden=hidden, charset=b"NOY", encoder=EncoderParams(max_output=4), shift=4, bits=bits)
+        models.append((f"wide-random-{i}", model, 6))
     return models
 
 
