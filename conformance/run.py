@@ -178,13 +178,15 @@ def check_golden(quick: bool, seed: int) -> Outcome:
     return outcome
 
 
-LAYOUTS = ("packed", "fast", "auto")
+#: ``fast`` and ``auto`` build with the sparse kernel when it fits; ``hybrid`` keeps the other
+#: per-column kernel checked.
+LAYOUTS = ("packed", "hybrid", "fast", "auto")
 #: Random models with answer lists are checked under every kernel.
-LISTED_LAYOUTS = ("packed", "cols", "lists", "hybrid", "auto")
+LISTED_LAYOUTS = ("packed", "cols", "lists", "hybrid", "sparse", "auto")
 #: Random models of mixed widths: each layout puts every layer on a kernel of its width (the 2-bit
-#: layers on rows, hybrid or the fast mixes; the 4- and 8-bit ones on cols4 and cols8), hoisted
-#: and not.
-WIDE_LAYOUTS = ("packed", "flat:hybrid", "fast", "auto")
+#: layers on rows, hybrid, sparse or the fast mixes; the 4- and 8-bit ones on cols4 and cols8),
+#: hoisted and not.
+WIDE_LAYOUTS = ("packed", "flat:hybrid", "sparse", "fast", "auto")
 
 #: Queries of our own for the example and anchor models (plus random ones from random_query).
 QUERIES = [

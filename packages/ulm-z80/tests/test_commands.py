@@ -103,6 +103,33 @@ def test_bench_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert report["file_bytes"] < report["tpa_bytes_used"] <= 40960
         assert len(report["layer_tstates_mean"]) == 2
         assert all(t > 0 for t in report["layer_tstates_mean"])
+        assert 0 < report["outside_layers_tstates_mean"] < report["tstates_per_char_mean"]
+
+
+def test_bench_counts_products_and_bytes_per_layer() -> None:
+    """The per-layer table: products counted here weight by weight from the reference's trace,
+    and bytes as the kernels' size models give them."""
+    from ulm_spec.reference import generate
+    from ulm_z80.bench import measure_build
+    from ulm_z80.build import build_program
+    from ulm_z80.kernels import kernel
+
+    model = small_model()
+    build = build_program(model, "sparse")
+    report = measure_build(build, ["is it alive", "hello"])
+    counts = [0] * len(model.layers)
+    characters = 0
+    for query in (b"is it alive", b"hello"):
+        for step in generate(model, query).steps:
+            characters += 1
+            for index, layer in enumerate(model.layers):
+                x = step.inputs if index == 0 else step.activations[index - 1]
+                first = model.encoder.query_buckets if index == 0 else 0  # hoisted: per query
+                counts[index] += sum(1 for i in range(first, layer.n_in) if x[i] != 0
+                                     for j in range(layer.n_out) if layer.weight[j, i] != 0)
+    assert report.layer_products_mean == [round(c / characters, 1) for c in counts]
+    assert report.layer_bytes == [kernel(c.kernel).weight_bytes(layer.weight, c.list_columns)
+                                  for layer, c in zip(model.layers, build.plan.layers, strict=True)]
 
 
 def test_engine_answers_like_reference() -> None:

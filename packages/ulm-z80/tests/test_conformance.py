@@ -14,9 +14,10 @@ from ulm_spec.errors import UlmError
 from ulm_spec.model import EncoderParams, Layer, Model
 from ulm_spec.plugins import ComRunner
 from ulm_spec.reference import generate
-from ulm_z80.build import DEFAULT_TPA_BYTES, build_program
-from ulm_z80.kernels import LISTS
+from ulm_z80.build import DEFAULT_TPA_BYTES, build_plan, build_program
+from ulm_z80.kernels import LISTS, SPARSE
 from ulm_z80.linker import TPABudgetError
+from ulm_z80.plan import Plan
 from ulm_z80.verify import check_build, run_queries
 
 SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -28,7 +29,7 @@ def _check(model: Model, layout: str, runner: ComRunner, qs: list[bytes | str]) 
     assert not mismatches, "\n".join(str(m)[:400] for m in mismatches[:5])
 
 
-@pytest.mark.parametrize("layout", ["packed", "cols", "lists", "flat:lists", "hybrid", "auto"])
+@pytest.mark.parametrize("layout", ["packed", "cols", "lists", "flat:lists", "hybrid", "sparse", "flat:sparse", "auto"])
 @SETTINGS
 @given(model=small_models(), qs=st.lists(queries, min_size=1, max_size=3))
 def test_random_models_match_reference(layout: str, model: Model, qs: list[bytes | str],
@@ -56,7 +57,7 @@ def _wide_model(width: int, pattern: str, bias: int) -> Model:
     return Model(tuple(layers), b"NOY", encoder)
 
 
-@pytest.mark.parametrize("layout", ["packed", "cols", "lists", "flat:cols", "hybrid"])
+@pytest.mark.parametrize("layout", ["packed", "cols", "lists", "flat:cols", "hybrid", "sparse"])
 @pytest.mark.parametrize(("width", "pattern", "bias"), [(256, "sparse", -300), (255, "minus2", 32000),
                                                          (249, "plus1", -32768)])
 def test_full_width_layers(layout: str, width: int, pattern: str, bias: int, runner: ComRunner) -> None:
@@ -66,7 +67,8 @@ def test_full_width_layers(layout: str, width: int, pattern: str, bias: int, run
         with pytest.raises(UlmError, match="over 255 weights"):
             build_program(model, layout)
         return
-    if "lists" in layout and sum(LISTS.weight_bytes(layer.weight) for layer in model.layers) > DEFAULT_TPA_BYTES:
+    listing = LISTS if "lists" in layout else SPARSE if "sparse" in layout else None
+    if listing and sum(listing.weight_bytes(layer.weight) for layer in model.layers) > DEFAULT_TPA_BYTES:
         with pytest.raises(TPABudgetError, match="weights alone"):
             build_program(model, layout)
         return
@@ -111,7 +113,7 @@ def test_probe_reads_are_not_vacuous(runner: ComRunner) -> None:
     assert snapshots[0].inputs == [int(v) for v in steps[0].inputs]
 
 
-@pytest.mark.parametrize("layout", ["lists", "hybrid", "cols"])
+@pytest.mark.parametrize("layout", ["lists", "hybrid", "cols", "sparse"])
 def test_long_neuron_lists(layout: str, runner: ComRunner) -> None:
     """Columns with 255-258 list entries: the walkers' odd entries, pads and the carry when
     skipping a column of a zero input (plus + minus >= 256)."""
@@ -132,3 +134,25 @@ def test_long_neuron_lists(layout: str, runner: ComRunner) -> None:
     model = Model(layers, b"ABC", encoder)
     model.validate()
     _check(model, layout, runner, ["is it alive", "zz top"])
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast form", "compact form"])
+@pytest.mark.parametrize("bias", [0, 300, 9000, 32000])
+def test_sparse_kernel_forms_and_wide_inputs(fast: bool, bias: int, runner: ComRunner) -> None:
+    """The sparse kernel with every column in one form: runs cut at the body's length, odd runs,
+    -2 weights (twice in the fast form, a third run of gaps in the compact one), gaps over 15,
+    and hidden inputs of 256 and more (added in passes of at most 255)."""
+    rng = np.random.default_rng(bias + fast)
+    encoder = EncoderParams(query_buckets=16, context_buckets=16, max_output=3)
+    w1 = rng.choice(np.array([-2, -1, 0, 1], dtype=np.int8), size=(200, 32), p=[0.1, 0.2, 0.4, 0.3])
+    w1[:, 5] = 0
+    w1[::37, 6] = -2  # gaps longer than 15
+    w2 = rng.choice(np.array([-2, -1, 0, 1], dtype=np.int8), size=(5, 200))
+    layers = (Layer(w1, np.full(200, bias, dtype=np.int16), 2, True), Layer(w2, np.zeros(5, dtype=np.int16), 6, False))
+    model = Model(layers, b"ABCD", encoder)
+    model.validate()
+    forms = [(fast,) * layer.n_in for layer in model.layers]
+    build = build_plan(model, Plan.of([SPARSE.name] * 2, True, forms))
+    assert build.masks == tuple(tuple(f) for f in forms)
+    mismatches = check_build(build, ["is it alive", "zz top"], runner)
+    assert not mismatches, "\n".join(str(m)[:400] for m in mismatches[:5])

@@ -3,6 +3,8 @@ weights, by decoders written here from the formats' descriptions), emit, and lin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,7 +19,9 @@ from ulm_z80.build import build_program
 from ulm_z80.emit import build_flags, emit
 from ulm_z80.encode import encode
 from ulm_z80.kernels import KERNELS, LISTS
+from ulm_z80.kernels.base import DataBlock
 from ulm_z80.kernels.hybrid import smallest_forms
+from ulm_z80.kernels.sparse import smallest_forms as sparse_forms
 from ulm_z80.linker import Section, link
 from ulm_z80.plan import Plan, candidate_plans, explicit_plan, hybrid_searches
 from ulm_z80.targets.cpm import CPM
@@ -66,6 +70,61 @@ def decode_wide(data: bytes, n_out: int, n_in: int, bits: int) -> np.ndarray:
     return np.array(columns, dtype=np.int8).T
 
 
+def block_words(lines: Sequence[str]) -> list[str | int]:
+    """The DW labels and DB bytes of assembly data lines, in order (labels as written)."""
+    items: list[str | int] = []
+    for line in lines:
+        op, _, args = line.strip().partition(" ")
+        if op == "DW":
+            items += [a.strip() for a in args.split(",")]
+        elif op == "DB":
+            items += [int(a.strip().rstrip("h"), 16) for a in args.split(",")]
+    return items
+
+
+def decode_gaps(data: Sequence[int]) -> list[int]:
+    """The compact form's 4-bit gaps from neuron -1, low nibble first: 0 steps on 15 alone."""
+    neurons, at = [], -1
+    for code in (nibble for byte in data for nibble in (byte & 15, byte >> 4)):
+        at += code or 15
+        if code:
+            neurons.append(at)
+    return neurons
+
+
+def decode_sparse(blocks: Sequence[DataBlock], n_out: int, n_in: int) -> np.ndarray:
+    """A table of column labels; a fast column is runs (DW RUN_Pk/RUN_Mk, a pad byte when k is odd,
+    k neurons) and DW SPR_DONE; a compact one DW RUN_NIBBLES(2), then runs of
+    a byte count and gaps: +1 neurons, -1 and -2 neurons (and -2 neurons again)."""
+    table = block_words(blocks[0].lines)
+    columns = {block.label: block_words(block.lines[1:]) for block in blocks[1:]}
+    assert all(block.size == len(block_words(block.lines)) + sum(1 for w in block_words(block.lines) if isinstance(w, str))
+               for block in blocks)
+    weight = np.zeros((n_out, n_in), dtype=np.int8)
+    for i, label in enumerate(table):
+        items = columns.get(str(label), ["SPR_DONE"])
+        head = str(items[0])
+        if head.startswith("RUN_NIBBLES"):
+            at, signs = 1, [1, -1, -1] if head == "RUN_NIBBLES2" else [1, -1]
+            for sign in signs:
+                count = int(items[at])
+                for neuron in decode_gaps([int(b) for b in items[at + 1 : at + 1 + count]]):
+                    weight[neuron, i] += sign
+                at += 1 + count
+            continue
+        at = 0
+        while items[at] != "SPR_DONE":
+            handler = str(items[at])
+            k, sign = int(handler[5:]), 1 if handler[4] == "P" else -1
+            neurons = [int(n) for n in items[at + 1 : at + 1 + k + k % 2]]
+            if k % 2:
+                del neurons[0]  # the pad
+            for neuron in neurons:
+                weight[neuron, i] += sign
+            at += 1 + k + k % 2
+    return weight
+
+
 def decode(kernel: str, data: bytes, n_out: int, n_in: int) -> np.ndarray:
     if kernel == "rows":
         return unpack_weights(data, n_out, n_in)
@@ -103,9 +162,14 @@ def test_each_kernels_data_decodes_to_the_weights(seed: int, n_out: int, log_in:
     forms = smallest_forms(weight) if kernel == "hybrid" else ()
     if kernel == "hybrid":  # every other column the other form, so that both are exercised
         forms = tuple(f if i % 2 else not f and KERNELS["lists"].unfit(weight) is None for i, f in enumerate(forms))
+    if kernel == "sparse":  # every other column the other form
+        forms = tuple(f if i % 2 else not f for i, f in enumerate(sparse_forms(weight)))
     layer = encode(one_layer_model(weight, KERNELS[kernel].bits), Plan.of([kernel], list_columns=[forms])).layers[0]
-    assert len(layer.weights) == KERNELS[kernel].weight_bytes(weight, forms)
-    assert np.array_equal(decode(kernel, layer.weights, n_out, 2**log_in), weight)
+    assert layer.data_bytes == KERNELS[kernel].weight_bytes(weight, forms)
+    if kernel == "sparse":
+        assert np.array_equal(decode_sparse(layer.columns, n_out, 2**log_in), weight)
+    else:
+        assert np.array_equal(decode(kernel, layer.weights, n_out, 2**log_in), weight)
 
 
 def test_layer_one_knows_where_its_context_columns_start() -> None:
@@ -118,6 +182,9 @@ def test_layer_one_knows_where_its_context_columns_start() -> None:
         assert layer.query_inputs == first and layer.context_offset == KERNELS[kernel].weight_bytes(
             model.layers[0].weight[:, :first], layer.list_columns[:first]
         )
+    plan = explicit_plan(model, "sparse,rows")
+    assert plan is not None
+    assert encode(model, plan).layers[0].context_offset == 2 * model.encoder.query_buckets  # its table entry
     assert encode(model, Plan.of(["rows", "rows"])).layers[0].query_inputs == 0
 
 

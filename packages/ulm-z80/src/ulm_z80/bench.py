@@ -1,7 +1,9 @@
 """``ulm bench``: build every layout of a model, run queries on the emulated Z80 and measure.
 
 Per layout: file bytes, TPA bytes used, T-states and instructions per generated character (mean
-and max), per-layer T-states (probes at the ``LAYER_k`` labels), the choice of each character
+and max), per-layer T-states (probes at the ``LAYER_k`` labels) with the products each layer needs
+(nonzero weight times nonzero input, counted on the reference's trace), T-states per product and
+the bytes of its weights, the time outside the layers, the choice of each character
 (``ARGMAX``, or ``ARGMAX_TRIE`` for a model that lists its answers: from ``PROBE_CHAR`` to
 ``PROBE_CHOICE``), the bytes of the answer table, and seconds per character on a 4 MHz Z80. The cost of a character is everything from one ``ANS_STEP`` (context encoding) to the
 next: encoder, forward pass, argmax, printing; the step that ends in EOS counts up to ``ANS_END``.
@@ -15,6 +17,8 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
 
 from ulm_spec import symbols as labels
 from ulm_spec.model import Model
@@ -58,6 +62,13 @@ class LayoutReport:
     answer_table_bytes: int = 0
     answers_match_reference: bool = True
     error: str = ""
+    layer_products_mean: list[float] = field(default_factory=list)
+    """Per layer and character: products of a nonzero weight and a nonzero input the layer's routine
+    needs (from the reference run; layer 1 hoisted: its context inputs only)."""
+    layer_bytes: list[int] = field(default_factory=list)
+    """Per layer: the bytes of its weight data."""
+    outside_layers_tstates_mean: float = 0.0
+    """Per character: everything but the layers (context encoder, choice, output, the loop)."""
 
 
 @dataclass
@@ -123,6 +134,30 @@ def _mean(values: Sequence[int]) -> float:
     return round(statistics.fmean(values), 1) if values else 0.0
 
 
+def products_per_char(model: Model, queries: Sequence[bytes], hoisted: bool) -> list[float]:
+    """Per layer, the mean over generated characters of the products of a nonzero weight and a
+    nonzero input (layer 1 hoisted: the context inputs only, the query's are done once per query)."""
+    nonzero = [np.asarray(layer.weight != 0, dtype=np.int64) for layer in model.layers]
+    totals = np.zeros(len(model.layers))
+    characters = 0
+    for query in queries:
+        for step in generate(model, query).steps:
+            characters += 1
+            inputs = [step.inputs, *step.activations[:-1]]
+            for index, (x, weight) in enumerate(zip(inputs, nonzero, strict=True)):
+                active = np.asarray(x, dtype=np.int64) != 0
+                if index == 0 and hoisted:
+                    active[: model.encoder.query_buckets] = False
+                totals[index] += float(weight[:, active].sum())
+    return [round(float(t) / max(characters, 1), 1) for t in totals]
+
+
+def layer_weight_bytes(build: Build) -> list[int]:
+    """Per layer, the bytes of its weight data as linked (the ``weights_k`` sections)."""
+    sizes = {placement.name: placement.size for placement in build.linked.sections}
+    return [sizes.get(f"weights_{index}", 0) for index in range(1, len(build.model.layers) + 1)]
+
+
 def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None = None,
                   max_tstates_per_query: int = DEFAULT_MAX_TSTATES, partial: bool = False) -> LayoutReport:
     """Run ``queries`` through ``build`` with timing probes and summarise. A run over its budget
@@ -150,6 +185,7 @@ def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None
         matches = False
     timings = _Timings.of(events, n_layers)
     mean_t = statistics.fmean(timings.per_char_t) if timings.per_char_t else 0.0
+    layer_means = [_mean(t) for t in timings.layers]
     return LayoutReport(
         layout=build.layout,
         kernels=("" if build.hoisted or build.kernels[0] == "rows" else "flat:") + ",".join(build.kernels),
@@ -162,12 +198,15 @@ def measure_build(build: Build, queries: Sequence[str], runner: ComRunner | None
         instructions_per_char_max=max(timings.per_char_i, default=0),
         seconds_per_char_4mhz=round(mean_t / CLOCK_HZ, 4),
         tstates_per_query_setup_mean=_mean(timings.setup),
-        layer_tstates_mean=[_mean(t) for t in timings.layers],
+        layer_tstates_mean=layer_means,
         encoder_tstates_mean=_mean(timings.encoder),
         argmax_tstates_mean=_mean(timings.choice),
         argmax_tstates_max=max(timings.choice, default=0),
         answer_table_bytes=build.answer_table_bytes,
         answers_match_reference=matches,
+        layer_products_mean=products_per_char(build.model, raw, build.hoisted and build.kernels[0] != "rows"),
+        layer_bytes=layer_weight_bytes(build),
+        outside_layers_tstates_mean=round(mean_t - sum(layer_means), 1) if timings.per_char_t else 0.0,
     )
 
 
@@ -257,7 +296,14 @@ def format_reports(reports: Sequence[LayoutReport]) -> str:
         lines.append(f"  per-query setup       {r.tstates_per_query_setup_mean:>12,.0f} T-states")
         lines.append(f"  context encoder       {r.encoder_tstates_mean:>12,.0f} T-states / char")
         for k, t in enumerate(r.layer_tstates_mean, start=1):
-            lines.append(f"  layer {k:<2}              {t:>12,.0f} T-states / char")
+            line = f"  layer {k:<2}              {t:>12,.0f} T-states / char"
+            if k <= len(r.layer_products_mean) and k <= len(r.layer_bytes):
+                products = r.layer_products_mean[k - 1]
+                per = f"{t / products:>6,.1f}" if products else "     -"
+                line += f" {products:>8,.0f} products {per} T/product {r.layer_bytes[k - 1]:>7,} bytes"
+            lines.append(line)
+        lines.append(f"  outside the layers    {r.outside_layers_tstates_mean:>12,.0f} T-states / char"
+                     " (encoder, choice, output)")
         routine = "ARGMAX_TRIE" if r.answer_table_bytes else "ARGMAX"
         lines.append(
             f"  T-states / choice     {r.argmax_tstates_mean:>12,.0f} mean {r.argmax_tstates_max:>12,} max ({routine})"

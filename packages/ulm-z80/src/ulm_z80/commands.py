@@ -173,10 +173,12 @@ class BuildCommand:
 
 
 class BenchCommand:
-    help = "measure every layout of a model on the emulated Z80 (size, T-states per character)"
+    help = ("measure every layout of a model on the emulated Z80 (size, T-states per character; per "
+            "layer T-states, products of a nonzero weight and a nonzero input, T-states per product, bytes)")
     example = (
         "examples:\n"
         "  ulm bench guess.ulm                        # every layout, the default queries\n"
+        "  ulm bench guess.ulm --layout hybrid --layout auto   # two kernels, ratios from one run\n"
         "  ulm bench guess.ulm --layout auto --json --queries my-queries.txt\n"
     )
 

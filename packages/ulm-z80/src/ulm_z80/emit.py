@@ -32,7 +32,6 @@ from ulm_z80.targets import Target
 from ulm_z80.trie import TRIE_VARIABLES, emit_trie_table
 
 ROUTINES = "ulm_z80.routines"
-KERNEL_ROUTINES = "ulm_z80.kernels"
 #: The console line buffer: size, count, then the characters.
 LINE_MAX = MAX_QUERY_BYTES
 
@@ -151,7 +150,7 @@ def _emit_forward(src: Source, encoded: EncodedModel) -> None:
         src.op("EI")
     src.op("RET")
     for used in in_use:
-        src.block(inline(read(KERNEL_ROUTINES, used.routine), {}))
+        used.emit_shared(src)
     for layer in encoded.layers:
         chosen = kernel(layer.kernel)
         if layer.query_inputs:
@@ -175,11 +174,7 @@ def data_sections(encoded: EncodedModel, target: Target) -> list[Section]:
     for layer in encoded.layers:
         chosen = kernel(layer.kernel)
         chosen.emit_biases(rodata, layer)
-        weights = Source()
-        weights.banner(*chosen.weights_banner(layer))
-        weights.label(layer.weight_label)
-        weights.db(layer.weights)
-        sections.append(Section(f"weights_{layer.index}", "weights", weights.text()))
+        sections.append(chosen.weight_section(layer))
     return [Section("rodata", "rodata", rodata.text()), *sections]
 
 
@@ -209,6 +204,7 @@ def bss_sections(encoded: EncodedModel, target: Target) -> list[Section]:
     for index, layer in enumerate(model.layers, start=1):
         buffer(f"act_{index}", ((symbols.activations(index), 2 * layer.n_out),))
     buffer("ctxwin", (("CTXWIN", model.encoder.context_length),))
-    buffer("vars", VARIABLES + (TRIE_VARIABLES if model.answers else ()) + target.variables)
+    kernel_variables = tuple(v for k in in_use for v in k.variables)
+    buffer("vars", VARIABLES + kernel_variables + (TRIE_VARIABLES if model.answers else ()) + target.variables)
     buffer("stack", (("STACK", target.stack_bytes),))
     return sections

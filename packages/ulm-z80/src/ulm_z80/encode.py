@@ -29,7 +29,7 @@ class EncodedModel:
 
     @property
     def weight_bytes(self) -> int:
-        return sum(len(layer.weights) for layer in self.layers)
+        return sum(layer.data_bytes for layer in self.layers)
 
     @property
     def trie_bytes(self) -> int:
@@ -43,7 +43,8 @@ def encode_layer(model: Model, plan: Plan, index: int) -> EncodedLayer:
     first = model.encoder.query_buckets
     context_offset = 0
     if index == 1 and chosen.can_hoist:
-        context_offset = chosen.weight_bytes(layer.weight[:, :first], choice.list_columns[:first])
+        context_offset = chosen.context_offset(layer.weight, choice.list_columns, first)
+    blocks = chosen.encode_blocks(layer.weight, choice.list_columns, index)
     return EncodedLayer(
         index=index,
         n_in=layer.n_in,
@@ -56,6 +57,8 @@ def encode_layer(model: Model, plan: Plan, index: int) -> EncodedLayer:
         query_inputs=first if index == 1 and plan.hoisted else 0,
         context_offset=context_offset,
         list_columns=choice.list_columns,
+        columns=blocks,
+        weight_size=sum(block.size for block in blocks) if blocks else -1,
     )
 
 

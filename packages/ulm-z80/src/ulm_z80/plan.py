@@ -1,17 +1,17 @@
 """The plan stage: which kernel computes each layer, within the memory budget.
 
 A ``--layout`` (``auto``, ``fast``, ``packed``, or a kernel per layer) resolves to a :class:`Plan`:
-a kernel per layer, the hybrid kernel's form for each column, and whether layer 1's query half is
+a kernel per layer, the hybrid or sparse kernel's form for each column, and whether layer 1's query half is
 hoisted (computed once per query). Choosing starts from measurements: the reference network runs
 on a few typical queries (:data:`PROBE_QUERIES`) and records how often each input of each layer is
 nonzero (:func:`input_activity`). Each kernel's cost model turns that into estimated T-states per
 character, and its size model gives the bytes (exact for the weights, estimated for the code).
 
-``auto`` and ``fast`` first try the hybrid kernel on every 2-bit layer (:func:`spend_on_hybrid`;
-a 4- or 8-bit layer gets the fastest kernel of its width): every column in its smaller form,
-built to learn the exact size, then the TPA left over spent on the columns that save the most
-T-states per extra byte, hoisted and not (the cheaper wins). If that does not fit, kernel
-combinations are tried fastest first (:func:`ranked_plans`), ending, for ``auto``, with the
+``auto`` and ``fast`` first try the sparse kernel on every 2-bit layer, then the hybrid kernel
+(:func:`spend_on_hybrid`; a 4- or 8-bit layer gets the fastest kernel of its width): every column
+in its smaller form, built to learn the exact size, then the TPA left over spent on the columns
+that save the most T-states per extra byte, hoisted and not (the cheaper wins). If neither fits,
+kernel combinations are tried fastest first (:func:`ranked_plans`), ending, for ``auto``, with the
 smallest plan (:func:`packed_plan`: ``rows`` on 2-bit layers, the kernel of their width on the
 others). :func:`choose` runs this search; the caller gives it the function that
 builds a plan (encode, emit, link) and raises :class:`~ulm_z80.linker.TPABudgetError` when the
@@ -30,9 +30,9 @@ import numpy as np
 from ulm_spec.errors import UlmError
 from ulm_spec.model import Model
 from ulm_spec.reference import generate
-from ulm_z80.kernels import COLS4, COLS8, HYBRID, KERNELS, ROWS, Kernel, kernel
-from ulm_z80.kernels.base import Activity, ListColumns
-from ulm_z80.kernels.hybrid import column_forms_bytes, column_tstates, layer_overhead, list_allowed, smallest_forms
+from ulm_z80.kernels import COLS4, COLS8, HYBRID, KERNELS, ROWS, SPARSE, Kernel, kernel, sparse
+from ulm_z80.kernels import hybrid as hybrid_forms
+from ulm_z80.kernels.base import Activity, ListColumns, Weights
 from ulm_z80.kernels.multiples import MUL_TABLE_BYTES
 from ulm_z80.linker import TPABudgetError
 from ulm_z80.trie import trie_table_bytes
@@ -226,7 +226,27 @@ def ranked_plans(model: Model, allowed: Sequence[str], budget: int, limit: int =
     return ranked
 
 
-# --- the hybrid kernel: a form per column -------------------------------------------------------
+# --- the hybrid and sparse kernels: a form per column -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnForms:
+    """What the search needs of a kernel with two forms per column (a fast one, a small one)."""
+
+    forms_bytes: Callable[[Weights], tuple[list[int], list[int]]]
+    forms_tstates: Callable[[Weights, Activity], tuple[list[float], list[float]]]
+    layer_overhead: Callable[[Weights], float]
+    fast_allowed: Callable[[Weights], list[bool]]
+    smallest_forms: Callable[[Weights], ListColumns]
+
+
+#: The kernels the per-column search serves, by name.
+COLUMN_FORMS = {
+    HYBRID.name: ColumnForms(hybrid_forms.column_forms_bytes, hybrid_forms.column_tstates, hybrid_forms.layer_overhead,
+                             hybrid_forms.list_allowed, hybrid_forms.smallest_forms),
+    SPARSE.name: ColumnForms(sparse.column_forms_bytes, sparse.column_tstates, sparse.layer_overhead,
+                             sparse.fast_allowed, sparse.smallest_forms),
+}
 
 
 @dataclass
@@ -241,15 +261,17 @@ class ColumnUpgrade:
 
 @dataclass
 class HybridSearch:
-    """Per-column forms for a plan with the hybrid kernel on every 2-bit layer: the smallest
-    forms, and upgrades to lists ordered by T-states saved per extra byte. ``kernels`` names each
-    layer's kernel (hybrid, or the fastest of a 4- or 8-bit layer's width)."""
+    """Per-column forms for a plan with ``kernel`` (hybrid or sparse) on every 2-bit layer: the
+    smallest forms, and upgrades to the fast form ordered by T-states saved per extra byte.
+    ``kernels`` names each layer's kernel (``kernel``, or the fastest of a 4- or 8-bit layer's
+    width)."""
 
     hoist: bool
     kernels: list[str]
     base_columns: list[list[bool]]
     upgrades: list[ColumnUpgrade]
     base_tstates: float
+    kernel: str = HYBRID.name
 
     def plan(self, spare_bytes: int) -> tuple[Plan, float]:
         """The plan after spending up to ``spare_bytes`` on upgrades, and its estimated cost."""
@@ -263,9 +285,11 @@ class HybridSearch:
         return Plan.of(self.kernels, self.hoist, [tuple(m) for m in columns]), cost
 
 
-def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None) -> list[HybridSearch]:
-    """One search with layer 1's query half hoisted, one without."""
+def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None,
+                    name: str = HYBRID.name) -> list[HybridSearch]:
+    """One search with layer 1's query half hoisted, one without (for kernel ``name``)."""
     activity = activity if activity is not None else input_activity(model)
+    forms = COLUMN_FORMS[name]
     searches = []
     for hoist in (True, False):
         kernels: list[str] = []
@@ -276,16 +300,16 @@ def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None) ->
             active = activity[index].copy()
             if hoist and index == 0:
                 active[: model.encoder.query_buckets] = 0
-            if HYBRID.refuses(layer) is not None:
-                other = _fastest_other_kernel(model, index, activity[index], hoist)
+            if KERNELS[name].refuses(layer) is not None:  # a 4- or 8-bit layer
+                other = _fastest_other_kernel(model, index, activity[index], hoist, name)
                 kernels.append(other.name)
                 base_columns.append([])
                 total += other.tstates(layer.weight, activity[index], hoisted_inputs(model, Plan.of([other.name], hoist), index))
                 continue
-            kernels.append(HYBRID.name)
-            as_list_bytes, as_column_bytes = column_forms_bytes(layer.weight)
-            allowed = list_allowed(layer.weight)
-            as_list_t, as_column_t = column_tstates(layer.weight, active)
+            kernels.append(name)
+            as_list_bytes, as_column_bytes = forms.forms_bytes(layer.weight)
+            allowed = forms.fast_allowed(layer.weight)
+            as_list_t, as_column_t = forms.forms_tstates(layer.weight, active)
             columns = []
             for i in range(layer.n_in):
                 as_list = allowed[i] and as_list_bytes[i] <= as_column_bytes[i]
@@ -294,18 +318,18 @@ def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None) ->
                 if allowed[i] and not as_list and as_list_t[i] < as_column_t[i]:
                     upgrades.append(ColumnUpgrade(index, i, as_list_bytes[i] - as_column_bytes[i], as_column_t[i] - as_list_t[i]))
             base_columns.append(columns)
-            total += layer_overhead(layer.weight)
+            total += forms.layer_overhead(layer.weight)
         upgrades.sort(key=lambda o: -o.gain / o.extra_bytes)
-        searches.append(HybridSearch(hoist, kernels, base_columns, upgrades, total))
+        searches.append(HybridSearch(hoist, kernels, base_columns, upgrades, total, name))
     return searches
 
 
-def _fastest_other_kernel(model: Model, index: int, activity: Activity, hoist: bool) -> Kernel:
-    """The estimated fastest kernel for layer ``index`` (0-based), which the hybrid kernel refuses."""
+def _fastest_other_kernel(model: Model, index: int, activity: Activity, hoist: bool, name: str) -> Kernel:
+    """The estimated fastest kernel for layer ``index`` (0-based), which kernel ``name`` refuses."""
     layer = model.layers[index]
     usable = [k for k in KERNELS.values() if k.refuses(layer) is None]
     if not usable:
-        raise UlmError(f"layer {index + 1} {HYBRID.refuses(layer)}, and no kernel computes it")
+        raise UlmError(f"layer {index + 1} {KERNELS[name].refuses(layer)}, and no kernel computes it")
 
     def cost(k: Kernel) -> float:
         return k.tstates(layer.weight, activity, hoisted_inputs(model, Plan.of([k.name], hoist), index))
@@ -334,7 +358,7 @@ def explicit_plan(model: Model, layout: str) -> Plan | None:
     None for ``auto``, ``fast``, ``packed``; a UlmError for a kernel that cannot take its layer."""
     hoist = not layout.startswith("flat:")
     names = layout.removeprefix("flat:")
-    if "," not in names and (names not in KERNELS or names == HYBRID.name):
+    if "," not in names and (names not in KERNELS or names in COLUMN_FORMS):
         return None
     kernels = tuple(k.strip() for k in names.split(","))
     n_layers = len(model.layers)
@@ -346,7 +370,8 @@ def explicit_plan(model: Model, layout: str) -> Plan | None:
         reason = KERNELS[name].refuses(layer)
         if reason is not None:
             raise UlmError(f"layout {names!r}: layer {index + 1} {reason}")
-    forms = [smallest_forms(layer.weight) if k == HYBRID.name else () for k, layer in zip(kernels, model.layers, strict=True)]
+    forms = [COLUMN_FORMS[k].smallest_forms(layer.weight) if k in COLUMN_FORMS else ()
+             for k, layer in zip(kernels, model.layers, strict=True)]
     return Plan.of(kernels, hoist, forms)
 
 
@@ -381,14 +406,14 @@ def candidate_plans(model: Model, layout: str, budget: int, activity: Sequence[A
 
 
 def spend_on_hybrid(model: Model, layout: str, budget: int, attempt: Attempt[Built],
-                    activity: Sequence[Activity] | None = None) -> Built:
+                    activity: Sequence[Activity] | None = None, name: str = HYBRID.name) -> Built:
     """Every layer on the hybrid kernel, each column in the form that buys the most speed for its
     bytes: start from the smallest forms, measure the exact size by building, then spend the
     bytes left over on the columns with the best T-states saved per byte (hoisted and not;
     ``flat:hybrid``: not)."""
     best: tuple[float, Built] | None = None
     failure: TPABudgetError | None = None
-    searches = hybrid_searches(model, activity)
+    searches = hybrid_searches(model, activity, name)
     if layout.startswith("flat:"):
         searches = [search for search in searches if not search.hoist]
     for search in searches:
@@ -414,20 +439,21 @@ def spend_on_hybrid(model: Model, layout: str, budget: int, attempt: Attempt[Bui
                 best = (cost, built)
             break
     if best is None:
-        raise failure or TPABudgetError(f"layout {layout}: the hybrid kernel does not fit")
+        raise failure or TPABudgetError(f"layout {layout}: the {name} kernel does not fit")
     return best[1]
 
 
 def choose(model: Model, layout: str, budget: int, attempt: Attempt[Built]) -> Built:
     """What ``attempt`` builds of the first plan for ``layout`` that fits ``budget`` bytes."""
-    searched = layout in ("auto", "fast", HYBRID.name, f"flat:{HYBRID.name}")
+    named = layout.removeprefix("flat:")
+    searched = [named] if named in COLUMN_FORMS else [SPARSE.name, HYBRID.name] if layout in ("auto", "fast") else []
     activity = input_activity(model) if searched else None
     failures: list[TPABudgetError] = []
-    if searched:
+    for name in searched:
         try:
-            return spend_on_hybrid(model, layout, budget, attempt, activity)
+            return spend_on_hybrid(model, layout, budget, attempt, activity, name)
         except TPABudgetError as exc:
-            if layout.endswith(HYBRID.name):
+            if named in COLUMN_FORMS:
                 raise
             failures.append(exc)
     for plan in candidate_plans(model, layout, budget, activity):

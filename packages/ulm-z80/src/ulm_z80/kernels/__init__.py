@@ -4,12 +4,13 @@
 ``rows``    the spec's packed 2-bit rows, neuron by neuron: every weight, every character (smallest)
 ``cols``    per nonzero input, its column of 2-bit codes: every weight of the nonzero inputs
 ``lists``   per nonzero input, the neurons its +1 and -1 weights reach: only nonzero weights count
-``hybrid``  per input column, a neuron list or a 2-bit column, chosen by the planner (the default)
+``hybrid``  per input column, a neuron list or a 2-bit column, chosen by the planner
+``sparse``  per nonzero input, unrolled runs of its neurons or 4-bit gaps, chosen by the planner
 ``cols4``   4-bit layers: per nonzero input, its column of 4-bit codes times a table of its multiples
 ``cols8``   8-bit layers: per nonzero input, its column of bytes, each nibble times a table
 ==========  ==========================================================================================
 
-The first four take 2-bit layers, ``cols4`` and ``cols8`` the layers of their width
+``rows`` to ``sparse`` take 2-bit layers, ``cols4`` and ``cols8`` the layers of their width
 (:meth:`~ulm_z80.kernels.base.Kernel.refuses`).
 
 All of them wrap their 16-bit sums exactly like the spec (two's complement adds modulo 2^16, in
@@ -28,9 +29,10 @@ from ulm_z80.kernels.cols8 import COLS8
 from ulm_z80.kernels.hybrid import HYBRID
 from ulm_z80.kernels.lists import LISTS
 from ulm_z80.kernels.rows import ROWS
+from ulm_z80.kernels.sparse import SPARSE
 
 #: Every kernel by name, in the order the program's code holds their shared routines.
-KERNELS: dict[str, Kernel] = {kernel.name: kernel for kernel in (ROWS, COLS, LISTS, HYBRID, COLS4, COLS8)}
+KERNELS: dict[str, Kernel] = {kernel.name: kernel for kernel in (ROWS, COLS, LISTS, HYBRID, SPARSE, COLS4, COLS8)}
 
 
 def kernel(name: str) -> Kernel:
@@ -45,4 +47,4 @@ def widths() -> tuple[int, ...]:
     return tuple(sorted({k.bits for k in KERNELS.values()}))
 
 
-__all__ = ["COLS", "COLS4", "COLS8", "HYBRID", "KERNELS", "LISTS", "ROWS", "EncodedLayer", "Kernel", "kernel", "widths"]
+__all__ = ["COLS", "COLS4", "COLS8", "HYBRID", "KERNELS", "LISTS", "ROWS", "SPARSE", "EncodedLayer", "Kernel", "kernel", "widths"]

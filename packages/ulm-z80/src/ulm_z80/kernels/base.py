@@ -11,6 +11,10 @@ the build needs to know about the kernel:
 * its **encoder**: the layer's weights as the bytes its loop reads (:meth:`Kernel.encode`);
 * its **emitter**: the layer's own routine ``LAYER_k`` around the shared one (:meth:`Kernel.emit_layer`),
   and the biases in the form that routine reads (:meth:`Kernel.emit_biases`).
+
+A kernel whose data holds addresses (the ``sparse`` kernel) gives it as labelled assembly
+(:meth:`Kernel.encode_blocks`), and one whose shared code is partly generated overrides
+:meth:`Kernel.emit_shared`.
 """
 
 from __future__ import annotations
@@ -24,12 +28,25 @@ import numpy.typing as npt
 
 from ulm_spec import symbols
 from ulm_spec.model import Layer
+from ulm_z80.asmfiles import inline, read
+from ulm_z80.linker import Section
 from ulm_z80.source import Source
+
+KERNEL_ROUTINES = "ulm_z80.kernels"
 
 Weights = npt.NDArray[np.int8]
 Activity = npt.NDArray[np.float64]
 #: Per input column of a layer, whether it is stored as a neuron list (the hybrid kernel only).
 ListColumns = tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class DataBlock:
+    """A labelled piece of weight data: assembly lines (``DB``/``DW``) of a known size."""
+
+    label: str
+    lines: tuple[str, ...]
+    size: int
 
 
 @dataclass(frozen=True)
@@ -52,7 +69,17 @@ class EncodedLayer:
     context_offset: int = 0
     """Layer 1: bytes of weight data before the first context column."""
     list_columns: ListColumns = ()
-    """The hybrid kernel: which columns are neuron lists."""
+    """The hybrid and sparse kernels: which columns are in their faster (larger) form."""
+    columns: tuple[DataBlock, ...] = ()
+    """Kernels whose data holds addresses (the sparse kernel): the weight data as labelled
+    blocks of assembly, :attr:`weights` is then empty."""
+    weight_size: int = -1
+    """Bytes of the layer's weight data in the program (-1: ``len(weights)``)."""
+
+    @property
+    def data_bytes(self) -> int:
+        """Bytes of the layer's weight data in the program."""
+        return len(self.weights) if self.weight_size < 0 else self.weight_size
 
     @property
     def input_label(self) -> str:
@@ -90,6 +117,8 @@ class Kernel(ABC):
     """Whether layer 1's query half can be computed once per query (L1_QUERY)."""
     uses_multiples_table: ClassVar[bool] = False
     """Whether its layers need the 64-byte ``MUL_TABLE`` after the accumulator pages."""
+    variables: ClassVar[tuple[tuple[str, int], ...]] = ()
+    """Scalar variables its code uses (name, bytes)."""
     shared_code_bytes: ClassVar[int]
     """Size model: the shared routine's code, roughly."""
     layer_code_bytes: ClassVar[int]
@@ -114,6 +143,11 @@ class Kernel(ABC):
     def encode(self, weight: Weights, list_columns: ListColumns = ()) -> bytes:
         """The layer's weights (``n_out`` x ``n_in``, on the grid of :attr:`bits`) in the kernel's format."""
 
+    def encode_blocks(self, weight: Weights, list_columns: ListColumns, index: int) -> tuple[DataBlock, ...]:
+        """Kernels whose data holds addresses: the layer's data as labelled blocks (layer
+        ``index``); :meth:`encode` then gives no bytes. Others: none."""
+        return ()
+
     @abstractmethod
     def tstates(self, weight: Weights, activity: Activity, hoisted_inputs: int = 0, list_columns: ListColumns = ()) -> float:
         """Estimated T-states per character of the layer's routine: ``activity[i]`` is how often
@@ -134,6 +168,26 @@ class Kernel(ABC):
     def emit_query_half(self, src: Source, layer: EncodedLayer) -> None:
         """``L1_QUERY``: layer 1's query half, once per query (kernels that :attr:`can_hoist`)."""
         raise NotImplementedError(f"the {self.name} kernel cannot hoist layer 1's query half")
+
+    def emit_shared(self, src: Source) -> None:
+        """The kernel's shared code, once per program: its ``.asm`` file."""
+        src.block(inline(read(KERNEL_ROUTINES, self.routine), {}))
+
+    def context_offset(self, weight: Weights, list_columns: ListColumns, first: int) -> int:
+        """Layer 1 hoisted: bytes of its weight data before context input ``first``."""
+        return self.weight_bytes(weight[:, :first], list_columns[:first])
+
+    def weight_section(self, layer: EncodedLayer) -> Section:
+        """The layer's weight data: its bytes, or its blocks (:meth:`encode_blocks`)."""
+        weights = Source()
+        weights.banner(*self.weights_banner(layer))
+        if layer.columns:
+            for block in layer.columns:
+                weights.lines += block.lines
+        else:
+            weights.label(layer.weight_label)
+            weights.db(layer.weights)
+        return Section(f"weights_{layer.index}", "weights", weights.text())
 
 
 def emit_shift_relu(src: Source, layer: EncodedLayer, prefix: str) -> None:
