@@ -9,11 +9,13 @@ outside the repository.
 Checks (each prints its number of cases and mismatches; any mismatch makes the exit status 1):
 
 1. reference   spec scalar reference = spec vectorised reference = trainer integer pass
-               (every layer's activations), on random models and inputs; the trainer's batched
-               greedy decoding = the spec's generation, free and constrained to an answer list.
+               (every layer's activations), on random models of every weight width (2, 4, 8 bits
+               per layer) and inputs; the trainer's batched greedy decoding = the spec's
+               generation, free and constrained to an answer list.
 2. z80         spec reference = the generated Z80 program running in ulm-emu: every layer's
                activations and the logits read from Z80 memory through the symbol file, then the
-               text; random small models, the shipped examples and the anchor models, every layout.
+               text; random small models (2-bit, and of mixed widths: every kernel of every
+               width), the shipped examples and the anchor models, every layout.
                Models that list their answers (random lists; the examples with the distinct
                responses of their training data; the anchors with plausible lists) are also
                compared step by step on the classes the answer trie allowed and the class chosen,
@@ -23,7 +25,8 @@ Checks (each prints its number of cases and mismatches; any mismatch makes the e
 5. zx48        spec reference = the program built for the ZX Spectrum 48K (``--target zx48``),
                its tape loaded through the real 48K ROM (SkoolKit's copy) and typed at: every
                layer and the logits, the choices on listed models, and the text, on ulm-emu's
-               Spectrum (the examples, the listed examples, the anchors, random models); for the
+               Spectrum (the examples, the listed examples, the anchors, random models, two of
+               them with 4- and 8-bit layers); for the
                examples also on SkoolKit's Spectrum (tap2sna.py loads the tape through the ROM's
                own loader, its simulator runs the chat), layer by layer and the screen's text,
                and SkoolKit's tapinfo.py reads the tape.
@@ -98,6 +101,7 @@ def check_reference(quick: bool, seed: int) -> Outcome:
             zero_fraction=float(rng.random()),
             bias_range=int(rng.choice([4, 300, 32767])),
             shift=int(rng.integers(0, 6)),
+            bits=random_widths(rng, len(hidden) + 1) if m % 2 else (),
         )
         for _ in range(per_model):
             query, context = random_query(rng), random_query(rng)[:10].upper()
@@ -113,6 +117,11 @@ def check_reference(quick: bool, seed: int) -> Outcome:
     return outcome
 
 
+def random_widths(rng: np.random.Generator, layers: int) -> tuple[int, ...]:
+    """A weight width for each of ``layers`` layers: 2, 4 or 8 bits."""
+    return tuple(int(b) for b in rng.choice([2, 4, 8], size=layers))
+
+
 def random_answers(rng: np.random.Generator, charset: bytes, max_output: int) -> tuple[bytes, ...]:
     """A random answer list: words of the charset, some cut to prefixes of others, some one letter
     long; now and then a single answer."""
@@ -125,16 +134,18 @@ def random_answers(rng: np.random.Generator, charset: bytes, max_output: int) ->
     return tuple(dict.fromkeys(words))
 
 
-def listed_random_model(rng: np.random.Generator, hidden_max: int, max_output_max: int) -> Model:
-    """A random model with a random answer list; one in four has all logits tied."""
+def listed_random_model(rng: np.random.Generator, hidden_max: int, max_output_max: int, wide: bool = False) -> Model:
+    """A random model with a random answer list; one in four has all logits tied; with ``wide``
+    its layers are of random widths (2, 4 or 8 bits)."""
     hidden = tuple(int(n) for n in rng.integers(1, hidden_max, size=int(rng.integers(0, 3))))
     charset = bytes(rng.choice(np.frombuffer(ulm_spec.OUTPUT_ALPHABET, dtype=np.uint8), size=int(rng.integers(1, 16)), replace=False))
     encoder = EncoderParams(max_output=int(rng.integers(1, max_output_max + 1)))
     model = random_model(rng, hidden=hidden, charset=charset, encoder=encoder, zero_fraction=float(rng.choice([0.0, 0.5, 0.9])),
-                         bias_range=int(rng.choice([3, 200, 32767])), shift=int(rng.integers(0, 4)))
+                         bias_range=int(rng.choice([3, 200, 32767])), shift=int(rng.integers(0, 4)),
+                         bits=random_widths(rng, len(hidden) + 1) if wide else ())
     if rng.random() < 0.25:
         last = model.layers[-1]
-        tied = Layer(np.zeros_like(last.weight), np.full_like(last.bias, -5), last.shift, False)
+        tied = Layer(np.zeros_like(last.weight), np.full_like(last.bias, -5), last.shift, False, last.bits)
         model = Model((*model.layers[:-1], tied), model.charset, model.encoder)
     listed = Model(model.layers, model.charset, model.encoder, {}, random_answers(rng, charset, encoder.max_output))
     listed.validate()
@@ -146,7 +157,7 @@ def check_decoding(outcome: Outcome, rng: np.random.Generator, n_models: int) ->
     from ulm_train.model import greedy_decode
 
     for m in range(n_models):
-        model = listed_random_model(rng, 40, 8)
+        model = listed_random_model(rng, 40, 8, wide=m % 2 == 1)
         queries = [random_query(rng) for _ in range(25)]
         for free in (False, True):
             ours = greedy_decode(model, queries, free=free)
@@ -172,6 +183,10 @@ def check_golden(quick: bool, seed: int) -> Outcome:
 LAYOUTS = ("packed", "hybrid", "fast", "auto")
 #: Random models with answer lists are checked under every kernel.
 LISTED_LAYOUTS = ("packed", "cols", "lists", "hybrid", "sparse", "auto")
+#: Random models of mixed widths: each layout puts every layer on a kernel of its width (the 2-bit
+#: layers on rows, hybrid, sparse or the fast mixes; the 4- and 8-bit ones on cols4 and cols8),
+#: hoisted and not.
+WIDE_LAYOUTS = ("packed", "flat:hybrid", "sparse", "fast", "auto")
 
 #: Queries of our own for the example and anchor models (plus random ones from random_query).
 QUERIES = [
@@ -196,6 +211,20 @@ def _z80_models(rng: np.random.Generator, quick: bool) -> list[tuple[str, ulm_sp
         models.append((f"random-{i}", model, 10, 10))
     for i in range(4 if quick else 8):
         models.append((f"listed-random-{i}", listed_random_model(rng, 33, 6), 8, 8))
+    for i in range(6 if quick else 16):
+        hidden = tuple(int(n) for n in rng.integers(1, 33, size=int(rng.integers(1, 4))))
+        charset = bytes(rng.choice(np.frombuffer(ulm_spec.OUTPUT_ALPHABET, dtype=np.uint8), size=int(rng.integers(2, 20)), replace=False))
+        bits = random_widths(rng, len(hidden) + 1)
+        if i < 2:  # the first two: every layer 4-bit, every layer 8-bit
+            bits = (4 + 4 * i,) * len(bits)
+        model = random_model(
+            rng, hidden=hidden, charset=charset, encoder=EncoderParams(max_output=int(rng.integers(1, 7))),
+            zero_fraction=float(rng.choice([0.0, 0.3, 0.8, 1.0])), bias_range=int(rng.choice([10, 200, 32767])),
+            shift=int(rng.integers(0, 9)), bits=bits,
+        )
+        models.append((f"wide-random-{i}", model, 10, 10))
+    for i in range(2 if quick else 4):
+        models.append((f"listed-wide-random-{i}", listed_random_model(rng, 33, 6, wide=True), 8, 8))
     examples = ROOT / "packages" / "ulm-cli" / "src" / "ulm_cli" / "examples"
     for name in ("guess", "chat"):
         example = ulm_spec.load(examples / f"{name}.ulm")
@@ -255,9 +284,9 @@ def check_z80(quick: bool, seed: int) -> Outcome:
     outcome = Outcome("z80")
     rng = np.random.default_rng(seed + 1)
     for name, model, n_queries, n_packed in _z80_models(rng, quick):
-        built_kernels: dict[tuple[str, ...], str] = {}
+        built_kernels: dict[tuple[tuple[str, ...], bool], str] = {}
         started = time.perf_counter()
-        for layout in LISTED_LAYOUTS if name.startswith("listed-random") else LAYOUTS:
+        for layout in _layouts(name):
             try:
                 build = build_program(model, layout)
             except TPABudgetError:
@@ -268,16 +297,17 @@ def check_z80(quick: bool, seed: int) -> Outcome:
             queries = (fixed + [random_query(rng) for _ in range(count)])[:count] if name.removeprefix("listed-").startswith(("example", "anchor")) else [random_query(rng) for _ in range(count)]
             if model.answers:  # random bytes too: whatever the input, the answer is a listed one
                 queries = queries[: count - count // 4] + [random_bytes(rng) for _ in range(count // 4)]
-            if build.kernels in built_kernels:
+            chosen = (build.kernels, build.plan.hoisted)  # hoisted or not: another layer 1 routine
+            if chosen in built_kernels:
                 # auto chose the same kernels as an explicit layout: the same program, already checked.
-                outcome.notes_info.append(f"{name}: {layout} = {built_kernels[build.kernels]} ({build.layout_name})")
+                outcome.notes_info.append(f"{name}: {layout} = {built_kernels[chosen]} ({build.layout_name})")
                 continue
-            built_kernels[build.kernels] = layout
+            built_kernels[chosen] = layout
             mismatches = check_build(build, queries)
             outcome.cases += len(queries)
             for mismatch in mismatches:
                 outcome.mismatch(f"{name} [{layout}]: {mismatch}"[:300])
-            if name.removeprefix("listed-").startswith(("example", "anchor", "random-0")):
+            if name.removeprefix("listed-").startswith(("example", "anchor", "random-0", "wide-random-0", "wide-random-1")):
                 # one chat session for cpm80: without the queries that chat mode cannot send ('!...')
                 chat = [q for q in queries if not needs_one_shot(q)][:6]
                 _, _, console = run_queries(build, chat)
@@ -288,6 +318,12 @@ def check_z80(quick: bool, seed: int) -> Outcome:
             flush=True,
         )
     return outcome
+
+
+def _layouts(name: str) -> tuple[str, ...]:
+    if "wide-random" in name:
+        return WIDE_LAYOUTS
+    return LISTED_LAYOUTS if name.startswith("listed-random") else LAYOUTS
 
 
 def check_cpm80(quick: bool, seed: int) -> Outcome:
@@ -349,6 +385,10 @@ def _zx48_models(rng: np.random.Generator, quick: bool) -> list[tuple[str, ulm_s
         model = random_model(rng, hidden=hidden, charset=charset, encoder=EncoderParams(max_output=int(rng.integers(1, 7))))
         models.append((f"random-{i}", model, 6))
     models.append(("listed-random-0", listed_random_model(rng, 33, 6), 6))
+    for i, bits in enumerate(((4, 8, 2), (8, 4))):  # the cols4 and cols8 kernels on the Spectrum too
+        hidden = tuple(int(n) for n in rng.integers(1, 33, size=len(bits) - 1))
+        model = random_model(rng, hidden=hidden, charset=b"NOY", encoder=EncoderParams(max_output=4), shift=4, bits=bits)
+        models.append((f"wide-random-{i}", model, 6))
     return models
 
 

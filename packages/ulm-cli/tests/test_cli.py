@@ -48,6 +48,20 @@ def test_inspect_json(model_file: tuple[Path, ulm_spec.Model], capsys: pytest.Ca
     assert "256 -> 12 -> 4" in capsys.readouterr().out
 
 
+def test_inspect_says_what_each_layer_holds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = random_model(np.random.default_rng(7), hidden=(12, 6), charset=b"NOY", bits=(4, 2, 8))
+    ulm_spec.save(model, tmp_path / "m.ulm")
+    assert main(["inspect", str(tmp_path / "m.ulm"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert [layer["bits"] for layer in info["layers"]] == [4, 2, 8]
+    assert [layer["packed_bytes"] for layer in info["layers"]] == [12 * 128, 6 * 3, 4 * 6]
+    assert main(["inspect", str(tmp_path / "m.ulm")]) == 0
+    out = capsys.readouterr().out
+    assert "bytes packed (4/2/8-bit)" in out
+    rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["1"], ["2"], ["3"])]
+    assert [row[3:5] for row in rows] == [["4", "-8..7"], ["2", "-2..1"], ["8", "-128..127"]]
+
+
 def test_encode_matches_the_spec(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["encode", "Is", "it", "ALIVE", "--context", "NO"]) == 0
     result = json.loads(capsys.readouterr().out)

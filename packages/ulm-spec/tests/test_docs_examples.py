@@ -45,11 +45,20 @@ def test_neuron_and_argmax_examples() -> None:
 
 def test_container_example() -> None:
     data = dumps(_neuron(True))
-    assert len(data) == 300
+    assert len(data) == 313
     assert data[:18].hex() == "84a6666f726d6174a9756c6d2d6d6f64656c"
     assert data[27:33].hex() == "a5637263 3332".replace(" ", "")
-    assert data[33:38].hex() == "ce19804b80"
+    assert data[33:38].hex() == "ce862fcb2a"
     assert data[18:20].hex() == "a776"  # "version"
-    assert data[26] == 2
-    assert data[38:48].hex() == "a77061796c6f6164c4fc"  # "payload", bin of 252 bytes
+    assert data[26] == 3
+    assert data[38:49].hex() == "a77061796c6f6164c50108"  # "payload", bin of 264 bytes
+    assert b"\x85\xa6inputs\x05\xa7outputs\x01\xa5shift\x02\xa4relu\xc3\xa4bits\x02" in data
     assert data[-9:].hex() == "a7616e737765727390"  # "answers" []
+
+
+def test_wide_packing_examples() -> None:
+    rows = np.array([[1, -2, 0, -1, -1], [0, 0, 1, 1, -2]])
+    assert pack_weights(rows, bits=4) == bytes.fromhex("697887889986")
+    assert pack_weights(rows, bits=8)[:5] == bytes.fromhex("817e807f7f")
+    assert pack_weights(np.array([[7, -8, 0]]), bits=4) == bytes.fromhex("0f88")
+    assert pack_weights(np.array([[-128, 127, 0, -1]]), bits=8) == bytes.fromhex("00ff807f")

@@ -56,7 +56,7 @@ def test_every_single_byte_corruption_and_truncation_is_detected() -> None:
         loads(data + b"\x00")
 
 
-def _rewrap(body: dict[str, object], *, version: int = 2, crc: int | None = None) -> bytes:
+def _rewrap(body: dict[str, object], *, version: int = 3, crc: int | None = None) -> bytes:
     payload = msgpack.packb(body, use_bin_type=True)
     return msgpack.packb(
         {"format": "ulm-model", "version": version, "crc32": zlib.crc32(payload) if crc is None else crc, "payload": payload},
@@ -95,8 +95,8 @@ def test_field_errors_name_the_field(mutate: object, message: str) -> None:
 
 def test_header_errors() -> None:
     body = _body(_model())
-    with pytest.raises(ModelFormatError, match="unknown version 3"):
-        loads(_rewrap(body, version=3))
+    with pytest.raises(ModelFormatError, match="unknown version 4"):
+        loads(_rewrap(body, version=4))
     with pytest.raises(ModelFormatError, match="CRC mismatch"):
         loads(_rewrap(body, crc=1))
     with pytest.raises(ModelFormatError, match="wrong magic"):
@@ -151,11 +151,64 @@ def test_answers_round_trip_and_version_1_files_still_load() -> None:
     assert loads(dumps(listed)).answers == (b"NO", b"YO", b"Y")
     body = _body(model)
     assert body.pop("answers") == []
+    for arch in body["architecture"]:  # type: ignore[attr-defined]
+        assert arch.pop("bits") == 2
     old = loads(_rewrap(body, version=1), "old.ulm")  # a file written by ulm 0.1
     assert old == model and old.answers == ()
     body["answers"] = [b"NO"]
     with pytest.raises(ModelFormatError, match="unknown field 'answers'"):
         loads(_rewrap(body, version=1))
+
+
+def test_version_2_files_still_load_as_2_bit_layers() -> None:
+    model = Model(_model().layers, b" NOY", EncoderParams(), {}, (b"NO", b"Y"))
+    body = _body(model)
+    for arch in body["architecture"]:  # type: ignore[attr-defined]
+        assert arch.pop("bits") == 2
+    assert loads(_rewrap(body, version=2), "v2.ulm") == model
+    body["architecture"][0]["bits"] = 2  # type: ignore[index]
+    with pytest.raises(ModelFormatError, match=r"v2.ulm: architecture\[1\]: unknown field 'bits'"):
+        loads(_rewrap(body, version=2), "v2.ulm")
+
+
+@given(st.integers(0, 2**32 - 1))
+@settings(max_examples=25)
+def test_mixed_widths_round_trip(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    hidden = tuple(int(n) for n in rng.integers(1, 30, size=int(rng.integers(0, 4))))
+    bits = tuple(int(b) for b in rng.choice([2, 4, 8], size=len(hidden) + 1))
+    model = random_model(rng, hidden=hidden, charset=b"ABC", bias_range=32767, bits=bits,
+                         zero_fraction=float(rng.random()))
+    again = loads(dumps(model))
+    assert again == model and tuple(layer.bits for layer in again.layers) == bits
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda b: b["architecture"][1].__setitem__("bits", 3), r"m.ulm: architecture\[2\]\.bits: unknown weight width 3; expected 2, 4 or 8"),
+        (lambda b: b["architecture"][0].__setitem__("bits", 16), r"architecture\[1\]\.bits: unknown weight width 16"),
+        (lambda b: b["architecture"][2].__setitem__("bits", "8"), r"architecture\[3\]\.bits: expected int"),
+        (lambda b: b["architecture"][2].pop("bits"), r"architecture\[3\]\.bits: missing"),
+        # the data of a 2-bit layer declared 4-bit: twice as many bytes expected
+        (lambda b: b["architecture"][0].__setitem__("bits", 4), r"layers\[1\]\.weights: \d+ bytes; expected \d+ for 9x256 4-bit weights"),
+    ],
+)
+def test_width_errors_name_the_layer(mutate: object, message: str) -> None:
+    body = _body(_model())
+    mutate(body)  # type: ignore[operator]
+    with pytest.raises(ModelFormatError, match=message):
+        loads(_rewrap(body), "m.ulm")
+
+
+def test_weights_outside_the_declared_grid_name_the_layer() -> None:
+    model = _model(bits=(4, 2, 8))
+    wide = Layer(np.full_like(model.layers[1].weight, 7), model.layers[1].bias, 2, True, 2)
+    with pytest.raises(ModelFormatError, match=r"layers\[2\]\.weight: values must be -2..1 for 2-bit weights"):
+        Model((model.layers[0], wide, model.layers[2]), model.charset).validate()
+    odd = Layer(model.layers[0].weight, model.layers[0].bias, 2, True, 3)
+    with pytest.raises(ModelFormatError, match=r"layers\[1\]\.bits: 3; expected 2, 4 or 8"):
+        Model((odd, *model.layers[1:]), model.charset).validate()
 
 
 @pytest.mark.parametrize(
@@ -177,7 +230,7 @@ def test_bad_answer_lists_name_the_answer(answers: list[object], message: str) -
 
 
 def _with_payload(payload: bytes) -> bytes:
-    header = {"format": "ulm-model", "version": 2, "crc32": zlib.crc32(payload), "payload": payload}
+    header = {"format": "ulm-model", "version": 3, "crc32": zlib.crc32(payload), "payload": payload}
     return bytes(msgpack.packb(header, use_bin_type=True))
 
 

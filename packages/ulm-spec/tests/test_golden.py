@@ -17,7 +17,7 @@ def test_golden_file_regenerates_identically() -> None:
 
 def test_golden_strings_and_contexts() -> None:
     data = load_golden()
-    assert data["version"] == 2
+    assert data["version"] == 3
     for case in data["strings"]:
         raw = bytes.fromhex(case["raw"])
         assert normalize_query(raw).hex() == case["normalized"]
@@ -31,7 +31,7 @@ def test_golden_strings_and_contexts() -> None:
 def test_golden_models_cover_the_edges() -> None:
     data = load_golden()
     names = {m["name"] for m in data["models"]}
-    assert names == {"small", "deep", "wrap", "ties", "floor", "listed", "listed-ties"}
+    assert names == {"small", "deep", "wrap", "ties", "floor", "listed", "listed-ties", "mixed", "wide-wrap"}
     for entry in data["models"]:
         model = golden_model(entry)
         for case in entry["cases"][:4]:
@@ -60,3 +60,16 @@ def test_golden_answer_lists_constrain_every_answer() -> None:
     cases = next(m for m in data["models"] if m["name"] == "listed-ties")["cases"]
     assert {bytes.fromhex(c["answer"]) for c in cases} == {b"BAB"}
     assert ties.answers == (b"BA", b"BAB", b"B")
+
+
+def test_golden_wide_models_hold_every_width_and_wrap() -> None:
+    data = load_golden()
+    mixed = golden_model(next(m for m in data["models"] if m["name"] == "mixed"))
+    assert [layer.bits for layer in mixed.layers] == [4, 2, 8]
+    assert mixed.layers[0].weight.min() < -2 and mixed.layers[2].weight.max() > 7  # really wider than 2 bits
+    wide = golden_model(next(m for m in data["models"] if m["name"] == "wide-wrap"))
+    x = np.concatenate([query_buckets(b"is it alive"), context_buckets(b"")])
+    raw = wide.layers[0].weight.astype(np.int64) @ x + wide.layers[0].bias
+    assert raw.max() > 32767 and raw.min() < -32768
+    cases = next(m for m in data["models"] if m["name"] == "wide-wrap")["cases"]
+    assert len({c["answer"] for c in cases}) > 3  # the wrapped sums still tell queries apart

@@ -75,6 +75,10 @@ BAD: list[tuple[str, Any, str]] = [
     ("hidden", (8, 0), "--hidden: every layer needs 1 to 256 neurons"),
     ("hidden", (257,), "--hidden: every layer needs 1 to 256 neurons"),
     ("hidden", (4,) * 16, "--hidden: 16 hidden layers; a model holds at most 15"),
+    ("bits", (), r"--bits: needs a weight width \(2, 4 or 8\), or one per layer"),
+    ("bits", (3,), "--bits: every width must be 2, 4 or 8, got 3"),
+    ("bits", (4, 2, 16, 4), "--bits: every width must be 2, 4 or 8, got 4,2,16,4"),
+    ("bits", (4, 2), r"--bits: 2 widths for 4 layers \(3 hidden \+ the output layer\); give one width per layer, or one for all"),
 ]
 
 
@@ -104,3 +108,14 @@ def test_record_is_plain_data() -> None:
     record = TrainConfig(hidden=(3, 2)).record()
     assert record["hidden"] == [3, 2] and record["free"] is False
     assert all(isinstance(value, int | float | bool | list) for value in record.values())
+
+
+def test_one_width_applies_to_every_layer_and_the_command_line_reads_widths() -> None:
+    assert TrainConfig().layer_bits() == (2, 2, 2, 2)
+    assert TrainConfig(hidden=(8, 4), bits=(4,)).layer_bits() == (4, 4, 4)
+    parser = argparse.ArgumentParser()
+    add_config_arguments(parser)
+    config = config_from_args(parser.parse_args(["--hidden", "8,4", "--bits", "4,2,8"]))
+    assert config.bits == (4, 2, 8) == config.layer_bits()
+    with pytest.raises(UlmError, match="--bits '4,x': expected comma-separated weight widths"):
+        config_from_args(parser.parse_args(["--bits", "4,x"]))

@@ -110,6 +110,25 @@ def test_a_half_trained_model_decodes_identically_in_trainer_and_spec() -> None:
     assert len(set(ours)) > 10 and any(len(answer) == model.encoder.max_output for answer in ours)
 
 
+@pytest.mark.parametrize("bits", [(4, 2), (2, 8), (8, 4)])
+def test_layers_of_other_widths_train_and_agree_with_the_spec(bits: tuple[int, ...]) -> None:
+    """Each layer on its own grid, with the shift of its width; the exported model answers as the
+    trainer's integer pass says, and its layers really use the wider grid."""
+    result = train(TINY, dataclasses.replace(FAST, bits=bits))
+    model = loads(dumps(result.model))
+    assert [layer.bits for layer in model.layers] == list(bits)
+    assert [layer.shift for layer in model.layers] == [{2: 2, 4: 4, 8: 6}[b] for b in bits]
+    for layer in model.layers:
+        if layer.bits > 2:
+            assert int(np.abs(layer.weight).max()) > 2  # not a 2-bit layer in disguise
+    samples = encode_pairs(TINY, model.charset, model.encoder)
+    for mine, theirs in zip(integer_forward(model, samples.inputs), forward_batch(model, samples.inputs), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    right = sum(a == p.response for a, p in zip(spec_answers(model, TINY), TINY, strict=True)) / len(TINY)
+    assert right == pytest.approx(result.best_train.int_exact) and right > 0.9
+    assert model.metadata["training"]["options"]["bits"] == list(bits)
+
+
 def test_metadata_has_provenance(trained: Any) -> None:
     meta = trained.model.metadata["training"]
     assert meta["options"]["hidden"] == [24]

@@ -5,30 +5,34 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ulm_spec.model import EncoderParams, Layer, Model
+from ulm_spec.model import EncoderParams, Layer, Model, weight_range
 from ulm_spec.text import OUTPUT_ALPHABET
 
 PATTERNS = ("random", "sparse", "zero", "minus2", "plus1", "minus1")
 
 
-def make_weight(rng: np.random.Generator, pattern: str, n_out: int, n_in: int) -> np.ndarray:
+def make_weight(rng: np.random.Generator, pattern: str, n_out: int, n_in: int, bits: int = 2) -> np.ndarray:
+    """Weights of a ``bits``-wide layer: ``minus2`` and ``plus1`` are the grid's ends (-2 and +1
+    for 2-bit, -8 and +7 for 4-bit, -128 and +127 for 8-bit)."""
     shape = (n_out, n_in)
+    low, high = weight_range(bits)
     if pattern == "zero":
         return np.zeros(shape, dtype=np.int8)
     if pattern == "minus2":
-        return np.full(shape, -2, dtype=np.int8)
+        return np.full(shape, low, dtype=np.int8)
     if pattern == "plus1":
-        return np.ones(shape, dtype=np.int8)
+        return np.full(shape, high, dtype=np.int8)
     if pattern == "minus1":
         return np.full(shape, -1, dtype=np.int8)
-    weight = rng.integers(-2, 2, size=shape).astype(np.int8)
+    weight = rng.integers(low, high + 1, size=shape).astype(np.int8)
     if pattern == "sparse":
         weight[rng.random(shape) < 0.75] = 0
     return weight
 
 
 @st.composite
-def small_models(draw: st.DrawFn, max_width: int = 40, max_output: int = 5) -> Model:
+def small_models(draw: st.DrawFn, max_width: int = 40, max_output: int = 5, widths: tuple[int, ...] = (2,)) -> Model:
+    """A small model whose layers are each ``bits`` wide, drawn from ``widths``."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     encoder = EncoderParams(
         query_buckets=draw(st.sampled_from([1, 2, 8, 16, 64, 128])),
@@ -46,10 +50,11 @@ def small_models(draw: st.DrawFn, max_width: int = 40, max_output: int = 5) -> M
     for index in range(len(sizes) - 1):
         n_in, n_out = sizes[index], sizes[index + 1]
         pattern = draw(st.sampled_from(PATTERNS))
-        weight = make_weight(rng, pattern, n_out, n_in)
+        bits = draw(st.sampled_from(widths))
+        weight = make_weight(rng, pattern, n_out, n_in, bits)
         bias = rng.integers(-bias_range, bias_range + 1, size=n_out).astype(np.int16)
         shift = draw(st.sampled_from([0, 1, 2, 2, 3, 8, 15]))
-        layers.append(Layer(weight, bias, shift, index < len(sizes) - 2))
+        layers.append(Layer(weight, bias, shift, index < len(sizes) - 2, bits))
     model = Model(tuple(layers), charset, encoder)
     model.validate()
     return model

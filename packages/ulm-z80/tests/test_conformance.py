@@ -37,6 +37,15 @@ def test_random_models_match_reference(layout: str, model: Model, qs: list[bytes
     _check(model, layout, runner, qs)
 
 
+@pytest.mark.parametrize("layout", ["packed", "fast", "flat:hybrid", "auto"])
+@SETTINGS
+@given(model=small_models(widths=(2, 4, 8)), qs=st.lists(queries, min_size=1, max_size=3))
+def test_random_models_of_every_width_match_reference(layout: str, model: Model, qs: list[bytes | str],
+                                                      runner: ComRunner) -> None:
+    """Layers of 2, 4 and 8 bits in any order, each on a kernel of its width."""
+    _check(model, layout, runner, qs)
+
+
 def _wide_model(width: int, pattern: str, bias: int) -> Model:
     rng = np.random.default_rng(width)
     encoder = EncoderParams(query_buckets=128, context_buckets=128, max_output=3)
@@ -64,6 +73,26 @@ def test_full_width_layers(layout: str, width: int, pattern: str, bias: int, run
             build_program(model, layout)
         return
     _check(model, layout, runner, ["HELLO WORLD " * 12])
+
+
+@pytest.mark.parametrize("layout", ["cols4", "flat:cols4,cols4", "cols8", "flat:cols8,cols8"])
+@pytest.mark.parametrize(("width", "pattern", "bias"), [(256, "sparse", -300), (255, "minus2", 32000),
+                                                         (249, "plus1", -32768), (64, "random", 12345)])
+def test_full_width_layers_of_wide_weights(layout: str, width: int, pattern: str, bias: int, runner: ComRunner) -> None:
+    """4- and 8-bit layers of 256 neurons (the neuron index wraps in one register), the grid's
+    ends in every weight, accumulators that wrap many times over, hoisted and not."""
+    bits = 4 if "cols4" in layout else 8
+    rng = np.random.default_rng(width + bits)
+    inputs = 256 if bits == 4 else 128  # 256 x 256 bytes of 8-bit weights would not fit the TPA
+    encoder = EncoderParams(query_buckets=inputs // 2, context_buckets=inputs // 2, max_output=3)
+    sizes = [inputs, width, 4]
+    layers = []
+    for index in range(2):
+        weight = make_weight(rng, pattern if index == 0 else "random", sizes[index + 1], sizes[index], bits)
+        layers.append(Layer(weight, np.full(sizes[index + 1], bias, dtype=np.int16), 2 + 2 * index, index == 0, bits))
+    model = Model(tuple(layers), b"NOY", encoder)
+    model.validate()
+    _check(model, layout, runner, ["HELLO WORLD " * 12, "is it alive"])
 
 
 def test_too_large_for_the_tpa_is_a_budget_error() -> None:

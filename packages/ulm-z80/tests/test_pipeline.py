@@ -15,6 +15,7 @@ from ulm_spec import symbols
 from ulm_spec.errors import UlmError
 from ulm_spec.model import EncoderParams, Layer, Model, random_model
 from ulm_spec.packing import unpack_weights
+from ulm_z80.build import build_program
 from ulm_z80.emit import build_flags, emit
 from ulm_z80.encode import encode
 from ulm_z80.kernels import KERNELS, LISTS
@@ -22,7 +23,7 @@ from ulm_z80.kernels.base import DataBlock
 from ulm_z80.kernels.hybrid import smallest_forms
 from ulm_z80.kernels.sparse import smallest_forms as sparse_forms
 from ulm_z80.linker import Section, link
-from ulm_z80.plan import Plan, candidate_plans, explicit_plan
+from ulm_z80.plan import Plan, candidate_plans, explicit_plan, hybrid_searches
 from ulm_z80.targets.cpm import CPM
 
 CODE_WEIGHT = {0b00: 0, 0b01: 1, 0b10: -1, 0b11: -2}
@@ -44,6 +45,29 @@ def decode_list(data: bytes, at: int, n_out: int) -> tuple[list[int], int]:
     for neuron in entries[plus:]:
         column[neuron] -= 1
     return column, at + 2 + (plus + minus + 1) // 2 * 2
+
+
+def signed(code: int, bits: int) -> int:
+    """A two's complement code of ``bits`` bits as a number."""
+    return code - (1 << bits) if code >= 1 << (bits - 1) else code
+
+
+def decode_wide(data: bytes, n_out: int, n_in: int, bits: int) -> np.ndarray:
+    """cols4 / cols8: per column, the weights' low bits, two's complement, the first neuron in the
+    low nibble (cols4) or one per byte (cols8), each column padded to whole 2-byte words."""
+    per_word = 16 // bits
+    stride = (n_out + per_word - 1) // per_word * 2
+    assert len(data) == n_in * stride
+    columns = []
+    for i in range(n_in):
+        column = data[i * stride : (i + 1) * stride]
+        if bits == 4:
+            codes = [nibble for byte in column for nibble in (byte & 15, byte >> 4)]
+        else:
+            codes = list(column)
+        assert all(code == 0 for code in codes[n_out:])  # the padding is weight 0
+        columns.append([signed(code, bits) for code in codes[:n_out]])
+    return np.array(columns, dtype=np.int8).T
 
 
 def block_words(lines: Sequence[str]) -> list[str | int]:
@@ -104,6 +128,8 @@ def decode_sparse(blocks: Sequence[DataBlock], n_out: int, n_in: int) -> np.ndar
 def decode(kernel: str, data: bytes, n_out: int, n_in: int) -> np.ndarray:
     if kernel == "rows":
         return unpack_weights(data, n_out, n_in)
+    if kernel in ("cols4", "cols8"):
+        return decode_wide(data, n_out, n_in, int(kernel[-1]))
     columns, at = [], 0
     stride = (n_out + 7) // 8 * 2
     for _ in range(n_in):
@@ -120,10 +146,10 @@ def decode(kernel: str, data: bytes, n_out: int, n_in: int) -> np.ndarray:
     return np.array(columns, dtype=np.int8).T
 
 
-def one_layer_model(weight: np.ndarray) -> Model:
+def one_layer_model(weight: np.ndarray, bits: int = 2) -> Model:
     n_out, n_in = weight.shape
     encoder = EncoderParams(query_buckets=n_in // 2, context_buckets=n_in // 2)
-    layer = Layer(weight, np.zeros(n_out, dtype=np.int16), 0, False)
+    layer = Layer(weight, np.zeros(n_out, dtype=np.int16), 0, False, bits)
     return Model((layer,), b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: n_out - 1], encoder)
 
 
@@ -132,13 +158,13 @@ def one_layer_model(weight: np.ndarray) -> Model:
        pattern=st.sampled_from(["random", "sparse", "zero", "minus2", "plus1", "minus1"]), kernel=st.sampled_from(list(KERNELS)))
 def test_each_kernels_data_decodes_to_the_weights(seed: int, n_out: int, log_in: int, pattern: str, kernel: str) -> None:
     rng = np.random.default_rng(seed)
-    weight = make_weight(rng, pattern, n_out, 2**log_in)
+    weight = make_weight(rng, pattern, n_out, 2**log_in, KERNELS[kernel].bits)
     forms = smallest_forms(weight) if kernel == "hybrid" else ()
     if kernel == "hybrid":  # every other column the other form, so that both are exercised
         forms = tuple(f if i % 2 else not f and KERNELS["lists"].unfit(weight) is None for i, f in enumerate(forms))
     if kernel == "sparse":  # every other column the other form
         forms = tuple(f if i % 2 else not f for i, f in enumerate(sparse_forms(weight)))
-    layer = encode(one_layer_model(weight), Plan.of([kernel], list_columns=[forms])).layers[0]
+    layer = encode(one_layer_model(weight, KERNELS[kernel].bits), Plan.of([kernel], list_columns=[forms])).layers[0]
     assert layer.data_bytes == KERNELS[kernel].weight_bytes(weight, forms)
     if kernel == "sparse":
         assert np.array_equal(decode_sparse(layer.columns, n_out, 2**log_in), weight)
@@ -180,6 +206,31 @@ def test_a_kernel_that_cannot_take_a_layer_is_named() -> None:
     assert LISTS.unfit(weight) is not None
     with pytest.raises(UlmError, match="layer 1 has a column with over 255 weights of one sign"):
         explicit_plan(one_layer_model(weight), "lists")
+
+
+def test_each_layer_gets_a_kernel_of_its_width() -> None:
+    model = random_model(np.random.default_rng(6), hidden=(12, 8), encoder=EncoderParams(max_output=3), bits=(4, 2, 8))
+    assert candidate_plans(model, "packed", 40960) == [Plan.of(["cols4", "rows", "cols8"], hoist=False)]
+    assert candidate_plans(model, "packed", 40960)[0].name == "flat:cols4,rows,cols8"
+    assert explicit_plan(model, "cols4,lists,cols8") == Plan.of(["cols4", "lists", "cols8"])
+    for plans in (candidate_plans(model, "auto", 40960), candidate_plans(model, "fast", 40960)):
+        assert plans and all(p.kernels[0] == "cols4" and p.kernels[2] == "cols8" for p in plans)
+    search = hybrid_searches(model)[0]
+    assert search.kernels == ["cols4", "hybrid", "cols8"] and search.base_columns[0] == search.base_columns[2] == []
+    for layout, message in (("rows", "layer 1 has 4-bit weights; the rows kernel takes 2-bit layers"),
+                            ("cols4,cols4,cols8", "layer 2 has 2-bit weights; the cols4 kernel takes 4-bit layers"),
+                            ("cols4,hybrid,cols4", "layer 3 has 8-bit weights; the cols4 kernel takes 4-bit layers")):
+        with pytest.raises(UlmError, match=f"layout '{layout}': {message}"):
+            explicit_plan(model, layout)
+
+
+def test_a_width_no_kernel_runs_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spec's widths are all runnable; without the 8-bit kernel an 8-bit layer is a one-line
+    error naming the layer, before any planning."""
+    model = random_model(np.random.default_rng(6), hidden=(12,), encoder=EncoderParams(max_output=3), bits=(2, 8))
+    monkeypatch.delitem(KERNELS, "cols8")
+    with pytest.raises(UlmError, match="^layer 2 has 8-bit weights; the Z80 program runs layers of 2, 4 bits$"):
+        build_program(model)
 
 
 def test_emit_copies_the_fixed_routines_with_the_builds_flags() -> None:

@@ -16,6 +16,7 @@ import ulm_spec
 from ulm_cli.answerfile import read_answers, shown
 from ulm_cli.terminal import printable, read_line
 from ulm_spec.files import check_outputs
+from ulm_spec.model import weight_range
 from ulm_spec.plugins import Command, load_engine
 from ulm_spec.program import add_max_tstates_option
 from ulm_spec.reference import answer
@@ -65,10 +66,11 @@ def model_summary(model: ulm_spec.Model, path: str | None = None) -> dict[str, A
                 "outputs": layer.n_out,
                 "shift": layer.shift,
                 "relu": layer.relu,
+                "bits": layer.bits,
                 "weights": total,
                 "zero_weights": zeros,
                 "zero_fraction": round(zeros / total, 4) if total else 0.0,
-                "packed_bytes": layer.n_out * ulm_spec.row_bytes(layer.n_in),
+                "packed_bytes": layer.n_out * ulm_spec.row_bytes(layer.n_in, layer.bits),
                 "bias_bytes": 2 * layer.n_out,
                 "bias_range": [int(layer.bias.min()), int(layer.bias.max())],
             }
@@ -119,13 +121,15 @@ class Inspect:
             f"context {enc['context_length']} chars, scale {enc['activation_scale']}, "
             f"max output {enc['max_output']}"
         )
-        print(f"weights       {info['packed_weight_bytes']} bytes packed, biases {info['bias_bytes']} bytes")
+        widths = "/".join(str(item["bits"]) for item in info["layers"])
+        print(f"weights       {info['packed_weight_bytes']} bytes packed ({widths}-bit), biases {info['bias_bytes']} bytes")
         print(_answers_line(model.answers))
-        print("layer  in   out  shift relu  zero weights       packed  bias range")
+        print("layer  in   out  bits  weights      shift relu  zero weights       packed  bias range")
         for item in info["layers"]:
+            low, high = weight_range(item["bits"])
             print(
-                f"{item['layer']:>5} {item['inputs']:>4} {item['outputs']:>4} {item['shift']:>5} "
-                f"{'yes' if item['relu'] else 'no':>4}  {item['zero_weights']:>6}/{item['weights']:<6} "
+                f"{item['layer']:>5} {item['inputs']:>4} {item['outputs']:>4} {item['bits']:>4}  {f'{low}..{high}':<11} "
+                f"{item['shift']:>5} {'yes' if item['relu'] else 'no':>4}  {item['zero_weights']:>6}/{item['weights']:<6} "
                 f"{100 * item['zero_fraction']:5.1f}% {item['packed_bytes']:>7}  "
                 f"{item['bias_range'][0]}..{item['bias_range'][1]}"
             )

@@ -5,7 +5,7 @@ Every other ulm package is tested against the definitions here:
 * :mod:`ulm_spec.text` — input normalisation and the output charset
 * :mod:`ulm_spec.hashing` — the trigram query encoder and the context encoder
 * :mod:`ulm_spec.model` — the model's data: encoder parameters, layers, charset
-* :mod:`ulm_spec.packing` — the packed 2-bit weight format
+* :mod:`ulm_spec.packing` — the packed weight format (2-, 4- and 8-bit layers)
 * :mod:`ulm_spec.fileformat` — the ``.ulm`` model file
 * :mod:`ulm_spec.answers` — answer-constrained decoding
 * :mod:`ulm_spec.files` — the rules for reading users' files and writing ours

@@ -2,24 +2,27 @@
 
 A ``.ulm`` file is one msgpack map with exactly four entries, in this order::
 
-    {"format": "ulm-model", "version": 2, "crc32": <uint32>, "payload": <bin>}
+    {"format": "ulm-model", "version": 3, "crc32": <uint32>, "payload": <bin>}
 
 Because the first entry is fixed, every ``.ulm`` file starts with the same 18 bytes
 (:data:`MAGIC`). ``crc32`` is the CRC-32 (zlib/PNG polynomial) of the ``payload`` bytes, and
 ``payload`` is itself a msgpack map::
 
     {
-      "architecture": [ {"inputs": int, "outputs": int, "shift": int, "relu": bool}, ... ],
+      "architecture": [ {"inputs": int, "outputs": int, "shift": int, "relu": bool,
+                         "bits": int}, ... ],     # bits: version 3, the weight width 2, 4 or 8
       "encoder": {"query_buckets": 128, "context_buckets": 128, "context_length": 8,
                   "activation_scale": 32, "max_output": 50},
       "charset": <bin>,             # output characters; EOS is the class after the last one
-      "layers": [ {"weights": <bin: packed 2-bit rows>, "biases": <bin: int16 little-endian>}, ... ],
+      "layers": [ {"weights": <bin: packed rows of the layer's width>,
+                   "biases": <bin: int16 little-endian>}, ... ],
       "metadata": { str: any msgpack value },   # provenance, training summary, ...
       "answers": [ <bin>, ... ],    # version 2: the answers the model may give; [] = free generation
     }
 
 Version 1 files (written by ulm 0.1) have no ``answers`` entry; they still load, as models that
-generate freely. ulm writes version 2.
+generate freely. Version 2 files have no ``bits``: every layer of theirs is 2-bit. ulm writes
+version 3, where every architecture entry declares its layer's weight width.
 
 :func:`load` and :func:`loads` check the size of everything before they allocate it and validate
 every field; any problem raises :class:`~ulm_spec.errors.ModelFormatError` whose message names the
@@ -37,18 +40,20 @@ import numpy as np
 
 from ulm_spec.errors import ModelFormatError, UlmError
 from ulm_spec.files import atomic_write, read_input
-from ulm_spec.model import MAX_LAYER_WIDTH, MAX_LAYERS, EncoderParams, Layer, Model
+from ulm_spec.model import MAX_LAYER_WIDTH, MAX_LAYERS, WEIGHT_WIDTHS, EncoderParams, Layer, Model, describe_widths
 from ulm_spec.npz import import_npz
 from ulm_spec.packing import pack_weights, row_bytes, unpack_weights
 
 FORMAT_NAME = "ulm-model"
-FORMAT_VERSION = 2
-#: Every version this ulm reads; version 1 has no answer list.
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+#: Every version this ulm reads; version 1 has no answer list, versions 1 and 2 no weight widths.
+READABLE_VERSIONS = (1, 2, 3)
+#: The first version whose architecture entries declare ``bits``.
+WIDTHS_VERSION = 3
 #: The first bytes of every .ulm file: a 4-entry msgpack map whose first entry is the format name.
 MAGIC: bytes = b"\x84" + msgpack.packb({"format": FORMAT_NAME})[1:]
 
-#: Largest .ulm file accepted (the biggest valid model is 16 layers of 256x256 weights: ~300 KB,
+#: Largest .ulm file accepted (the biggest valid model is 16 layers of 256x256 8-bit weights: ~1 MB,
 #: plus metadata).
 MAX_FILE_BYTES = 4 * 1024 * 1024
 #: Largest metadata, once packed.
@@ -67,13 +72,13 @@ def dumps(model: Model) -> bytes:
     _check_metadata(model.metadata, "<model>")
     body = {
         "architecture": [
-            {"inputs": layer.n_in, "outputs": layer.n_out, "shift": layer.shift, "relu": layer.relu}
+            {"inputs": layer.n_in, "outputs": layer.n_out, "shift": layer.shift, "relu": layer.relu, "bits": layer.bits}
             for layer in model.layers
         ],
         "encoder": {name: getattr(model.encoder, name) for name in _ENCODER_FIELDS},
         "charset": bytes(model.charset),
         "layers": [
-            {"weights": pack_weights(layer.weight), "biases": layer.bias.astype("<i2").tobytes()}
+            {"weights": pack_weights(layer.weight, layer.bits), "biases": layer.bias.astype("<i2").tobytes()}
             for layer in model.layers
         ],
         "metadata": model.metadata,
@@ -212,33 +217,10 @@ def loads(data: bytes, source: str = "<bytes>") -> Model:
         raise ModelFormatError(
             f"{where}layers: {len(packed_layers)} entries; the architecture has {len(architecture)}"
         )
-    layers = []
-    for index, (arch, packed) in enumerate(zip(architecture, packed_layers, strict=True), start=1):
-        at = f"{where}architecture[{index}]"
-        arch = _exact_keys(arch, ("inputs", "outputs", "shift", "relu"), at)
-        n_in = _field(arch, "inputs", int, at)
-        n_out = _field(arch, "outputs", int, at)
-        shift = _field(arch, "shift", int, at)
-        relu = _field(arch, "relu", bool, at)
-        for name, value in (("inputs", n_in), ("outputs", n_out)):
-            if not 1 <= value <= MAX_LAYER_WIDTH:
-                raise ModelFormatError(f"{at}.{name}: {value}; expected 1 to {MAX_LAYER_WIDTH}")
-        lt = f"{where}layers[{index}]"
-        packed = _exact_keys(packed, ("weights", "biases"), lt)
-        weights = _field(packed, "weights", bytes, lt)
-        biases = _field(packed, "biases", bytes, lt)
-        if len(weights) != n_out * row_bytes(n_in):
-            raise ModelFormatError(
-                f"{lt}.weights: {len(weights)} bytes; expected {n_out * row_bytes(n_in)} for {n_out}x{n_in}"
-            )
-        if len(biases) != 2 * n_out:
-            raise ModelFormatError(f"{lt}.biases: {len(biases)} bytes; expected {2 * n_out}")
-        try:
-            weight = unpack_weights(weights, n_out, n_in)
-        except ModelFormatError as exc:
-            raise ModelFormatError(f"{lt}.weights: {exc}") from None
-        bias = np.frombuffer(biases, dtype="<i2").astype(np.int16)
-        layers.append(Layer(weight, bias, shift, relu))
+    layers = [
+        _layer(arch, packed, version, f"{where}architecture[{index}]", f"{where}layers[{index}]")
+        for index, (arch, packed) in enumerate(zip(architecture, packed_layers, strict=True), start=1)
+    ]
     answers = _answers(body, version, where)
     model = Model(tuple(layers), charset, encoder, metadata, answers)
     try:
@@ -246,6 +228,36 @@ def loads(data: bytes, source: str = "<bytes>") -> Model:
     except ModelFormatError as exc:
         raise ModelFormatError(where + str(exc)) from None
     return model
+
+
+def _layer(arch: Any, packed: Any, version: int, at: str, lt: str) -> Layer:
+    """One layer from its architecture entry (``at`` names it) and its packed data (``lt``)."""
+    keys = ("inputs", "outputs", "shift", "relu") + (("bits",) if version >= WIDTHS_VERSION else ())
+    arch = _exact_keys(arch, keys, at)
+    n_in = _field(arch, "inputs", int, at)
+    n_out = _field(arch, "outputs", int, at)
+    shift = _field(arch, "shift", int, at)
+    relu = _field(arch, "relu", bool, at)
+    bits = _field(arch, "bits", int, at) if version >= WIDTHS_VERSION else 2
+    for name, value in (("inputs", n_in), ("outputs", n_out)):
+        if not 1 <= value <= MAX_LAYER_WIDTH:
+            raise ModelFormatError(f"{at}.{name}: {value}; expected 1 to {MAX_LAYER_WIDTH}")
+    if bits not in WEIGHT_WIDTHS:
+        raise ModelFormatError(f"{at}.bits: unknown weight width {bits}; expected {describe_widths()}")
+    packed = _exact_keys(packed, ("weights", "biases"), lt)
+    weights = _field(packed, "weights", bytes, lt)
+    biases = _field(packed, "biases", bytes, lt)
+    expected = n_out * row_bytes(n_in, bits)
+    if len(weights) != expected:
+        raise ModelFormatError(f"{lt}.weights: {len(weights)} bytes; expected {expected} for {n_out}x{n_in} {bits}-bit weights")
+    if len(biases) != 2 * n_out:
+        raise ModelFormatError(f"{lt}.biases: {len(biases)} bytes; expected {2 * n_out}")
+    try:
+        weight = unpack_weights(weights, n_out, n_in, bits)
+    except ModelFormatError as exc:
+        raise ModelFormatError(f"{lt}.weights: {exc}") from None
+    bias = np.frombuffer(biases, dtype="<i2").astype(np.int16)
+    return Layer(weight, bias, shift, relu, bits)
 
 
 def _answers(body: dict[str, Any], version: int, where: str) -> tuple[bytes, ...]:

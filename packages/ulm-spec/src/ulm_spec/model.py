@@ -7,6 +7,7 @@ in :mod:`ulm_spec.hashing` and :mod:`ulm_spec.reference`; its file format in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +22,21 @@ from ulm_spec.text import check_charset
 MAX_LAYER_WIDTH = 256
 #: Most layers a model may have.
 MAX_LAYERS = 16
-#: Weights are 2-bit codes: these are the only values.
+#: The weight widths a layer may declare, in bits: 2-bit {-2..1} (the default), 4-bit {-8..7},
+#: 8-bit {-128..127}.
+WEIGHT_WIDTHS = (2, 4, 8)
+#: The values of a 2-bit weight (the default width).
 WEIGHT_MIN, WEIGHT_MAX = -2, 1
+
+
+def weight_range(bits: int) -> tuple[int, int]:
+    """The smallest and largest weight of a ``bits``-wide layer: -2^(bits-1) .. 2^(bits-1) - 1."""
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def describe_widths() -> str:
+    """``2, 4 or 8``."""
+    return ", ".join(str(b) for b in WEIGHT_WIDTHS[:-1]) + f" or {WEIGHT_WIDTHS[-1]}"
 
 
 @dataclass(frozen=True)
@@ -65,15 +79,18 @@ class EncoderParams:
 class Layer:
     """One fully connected integer layer.
 
-    ``weight`` is int8 of shape ``[out, in]`` with values -2..1, ``bias`` int16 of shape ``[out]``.
+    ``weight`` is int8 of shape ``[out, in]`` with values on the grid of ``bits`` (-2..1 for the
+    default 2-bit layer, -8..7 for 4-bit, -128..127 for 8-bit), ``bias`` int16 of shape ``[out]``.
     The layer computes ``acc = bias + weight @ x`` wrapped to signed 16 bits, then ``acc >> shift``
-    (arithmetic, so it floors), then ``max(acc, 0)`` if ``relu``.
+    (arithmetic, so it floors), then ``max(acc, 0)`` if ``relu``: the same for every width.
     """
 
     weight: npt.NDArray[np.int8]
     bias: npt.NDArray[np.int16]
     shift: int = 2
     relu: bool = True
+    bits: int = 2
+    """The declared weight width: 2, 4 or 8 (:data:`WEIGHT_WIDTHS`)."""
 
     @property
     def n_in(self) -> int:
@@ -89,6 +106,7 @@ class Layer:
         return (
             self.shift == other.shift
             and self.relu == other.relu
+            and self.bits == other.bits
             and self.weight.shape == other.weight.shape
             and bool(np.array_equal(self.weight, other.weight))
             and bool(np.array_equal(self.bias, other.bias))
@@ -163,8 +181,11 @@ class Model:
                 raise ModelFormatError(f"{where}.weight: has {n_out} outputs; expected 1 to {MAX_LAYER_WIDTH}")
             if layer.bias.shape != (n_out,):
                 raise ModelFormatError(f"{where}.bias: has shape {layer.bias.shape}; expected ({n_out},)")
-            if layer.weight.size and (layer.weight.min() < WEIGHT_MIN or layer.weight.max() > WEIGHT_MAX):
-                raise ModelFormatError(f"{where}.weight: values must be -2..1")
+            if isinstance(layer.bits, bool) or layer.bits not in WEIGHT_WIDTHS:
+                raise ModelFormatError(f"{where}.bits: {layer.bits!r}; expected {describe_widths()}")
+            low, high = weight_range(layer.bits)
+            if layer.weight.size and (layer.weight.min() < low or layer.weight.max() > high):
+                raise ModelFormatError(f"{where}.weight: values must be {low}..{high} for {layer.bits}-bit weights")
             if not 0 <= layer.shift <= 15:
                 raise ModelFormatError(f"{where}.shift: {layer.shift}; expected 0 to 15")
             last = index == len(self.layers)
@@ -186,10 +207,19 @@ class Model:
 
 
 def make_layer(
-    weight: npt.ArrayLike, bias: npt.ArrayLike, shift: int = 2, relu: bool = True
+    weight: npt.ArrayLike, bias: npt.ArrayLike, shift: int = 2, relu: bool = True, bits: int = 2
 ) -> Layer:
     """Build a :class:`Layer` from any integer arrays (converted to int8/int16, range-checked later)."""
-    return Layer(np.asarray(weight, dtype=np.int8), np.asarray(bias, dtype=np.int16), shift, relu)
+    return Layer(np.asarray(weight, dtype=np.int8), np.asarray(bias, dtype=np.int16), shift, relu, bits)
+
+
+def random_weights(rng: np.random.Generator, n_out: int, n_in: int, bits: int = 2, zero_fraction: float = 0.5) -> npt.NDArray[np.int8]:
+    """Random weights of a ``bits``-wide layer: ``zero_fraction`` of them 0, the rest uniform over
+    the other values of the grid."""
+    low, high = weight_range(bits)
+    values = np.array([v for v in range(low, high + 1) if v != 0], dtype=np.int8)
+    nonzero = rng.choice(values, size=(n_out, n_in))
+    return np.where(rng.random((n_out, n_in)) < zero_fraction, np.int8(0), nonzero).astype(np.int8)
 
 
 def random_model(
@@ -200,17 +230,21 @@ def random_model(
     zero_fraction: float = 0.5,
     bias_range: int = 64,
     shift: int = 2,
+    bits: Sequence[int] = (),
 ) -> Model:
-    """A random valid model, for tests and examples (weights -2..1 with ``zero_fraction`` zeros)."""
+    """A random valid model, for tests and examples: weights on each layer's grid (``bits``, one
+    width per layer; empty = all 2-bit) with ``zero_fraction`` zeros."""
     encoder = encoder or EncoderParams()
     sizes = [encoder.input_size, *hidden, len(charset) + 1]
+    widths = tuple(bits) or (2,) * (len(sizes) - 1)
+    if len(widths) != len(sizes) - 1:
+        raise ValueError(f"{len(widths)} widths for {len(sizes) - 1} layers")
     layers = []
     for i in range(len(sizes) - 1):
         n_in, n_out = sizes[i], sizes[i + 1]
-        nonzero = rng.choice(np.array([-2, -1, 1], dtype=np.int8), size=(n_out, n_in))
-        weight = np.where(rng.random((n_out, n_in)) < zero_fraction, np.int8(0), nonzero).astype(np.int8)
+        weight = random_weights(rng, n_out, n_in, widths[i], zero_fraction)
         bias = rng.integers(-bias_range, bias_range + 1, size=n_out).astype(np.int16)
-        layers.append(Layer(weight, bias, shift, i < len(sizes) - 2))
+        layers.append(Layer(weight, bias, shift, i < len(sizes) - 2, widths[i]))
     model = Model(tuple(layers), charset, encoder, {})
     model.validate()
     return model

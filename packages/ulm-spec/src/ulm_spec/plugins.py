@@ -50,6 +50,7 @@ COMMAND_PROVIDERS: dict[str, str] = {
     "train": "ulm-train",
     "eval": "ulm-train",
     "data": "ulm-train",
+    "study": "ulm-train",
 }
 
 

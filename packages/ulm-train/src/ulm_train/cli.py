@@ -37,9 +37,10 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         help_text = str(spec.metadata["help"])
         if isinstance(default, bool):
             parser.add_argument(flag(spec.name), action="store_true", default=None, help=help_text)
-        elif spec.name == "hidden":
+        elif spec.name in ("hidden", "bits"):
             shown = ",".join(str(size) for size in default)
-            parser.add_argument(flag(spec.name), metavar="SIZES", help=f"{help_text} (default {shown})")
+            metavar = "SIZES" if spec.name == "hidden" else "WIDTHS"
+            parser.add_argument(flag(spec.name), metavar=metavar, help=f"{help_text} (default {shown})")
         elif isinstance(default, float):
             parser.add_argument(flag(spec.name), type=float, metavar="X", help=f"{help_text} (default {default:g})")
         else:
@@ -55,6 +56,8 @@ def config_from_args(args: argparse.Namespace, recipe: Mapping[str, Any] | None 
             values[spec.name] = given
     if isinstance(values.get("hidden"), str):
         values["hidden"] = parse_hidden(values["hidden"])
+    if isinstance(values.get("bits"), str):
+        values["bits"] = parse_bits(values["bits"])
     config = replace(TrainConfig(), **values)
     config.check()
     return config
@@ -69,6 +72,14 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         return tuple(int(item) for item in items)
     except ValueError:
         raise UlmError(f"--hidden {text!r}: expected comma-separated layer sizes like 256,192,128") from None
+
+
+def parse_bits(text: str) -> tuple[int, ...]:
+    """``"4,2,2,4"`` -> ``(4, 2, 2, 4)``; every item must be a number (checked as a width later)."""
+    try:
+        return tuple(int(item) for item in text.split(","))
+    except ValueError:
+        raise UlmError(f"--bits {text!r}: expected comma-separated weight widths like 4,2,2,4 (2, 4 or 8 each)") from None
 
 
 def parse_meta(items: Sequence[str]) -> dict[str, str]:

@@ -99,7 +99,7 @@ class TrainCommand:
         print(
             f"training on {len(train_pairs)} pairs"
             + (f", validating on {len(val_pairs)}" if val_pairs else "")
-            + f"; layers {[256, *config.hidden]} -> classes",
+            + f"; layers {[256, *config.hidden]} -> classes" + _widths_note(config.layer_bits()),
             flush=True,
         )
         with progress.step_reporter(config.max_steps, quiet=args.quiet) as report:
@@ -215,12 +215,17 @@ def _fit(config: TrainConfig, train_pairs: list[Pair], budget: int, layout: str)
     queries = list(dict.fromkeys(pair.query for pair in train_pairs))[:3]
     which = "default" if layout == "auto" else layout
     print(f"--fit {budget}: the widest {','.join(map(str, config.hidden))}-shaped layers whose {which} build fits ...", flush=True)
-    fit = fit_hidden(config.hidden, charset, answers, EncoderParams(), budget, queries, layout=layout)
+    fit = fit_hidden(config.hidden, charset, answers, EncoderParams(), budget, queries, layout=layout, bits=config.layer_bits())
     print(f"--fit {budget}: hidden {','.join(map(str, fit.hidden))} ({fit.trials} trial builds); predicted "
           f"{describe(fit.estimate, budget, stand_in=True)}")  # fmt: skip
     chosen = replace(config, hidden=fit.hidden)
     chosen.check()
     return chosen
+
+
+def _widths_note(bits: tuple[int, ...]) -> str:
+    """``""`` for an all-2-bit network, else ``", weights 4,2,8-bit"``."""
+    return "" if set(bits) == {2} else f", weights {','.join(map(str, bits))}-bit"
 
 
 def _provenance(
@@ -464,6 +469,29 @@ def _llm_options(args: argparse.Namespace) -> Any:
     )
 
 
+class StudyCommand:
+    help = "studies that train a grid of models: precision = what each layer's weight width costs and buys"
+    example = (
+        "examples:\n"
+        "  ulm study precision --example guess --plot guess.png --json guess.json   # 3 seeds per configuration\n"
+        "  ulm study precision pets.txt --heldout pets-dev.txt --hidden 32,16 --quick\n"
+        "  ulm study precision --from-json guess.json --plot guess.png               # the table again, no training\n"
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        from ulm_train.cli import add_config_arguments
+        from ulm_train.study import add_arguments
+
+        add_arguments(parser)
+        add_config_arguments(parser)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from ulm_train.study import run_command
+
+        return run_command(args)
+
+
 TRAIN = TrainCommand()
 EVAL = EvalCommand()
 DATA = DataCommand()
+STUDY = StudyCommand()

@@ -16,7 +16,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from ulm_spec.errors import UlmError
-from ulm_spec.model import MAX_LAYER_WIDTH, MAX_LAYERS
+from ulm_spec.model import MAX_LAYER_WIDTH, MAX_LAYERS, WEIGHT_WIDTHS, describe_widths
 
 #: torch seeds are unsigned 64-bit numbers.
 MAX_SEED = 2**64 - 1
@@ -36,6 +36,10 @@ class TrainConfig:
     """Every training option, with its default (see the module docstring)."""
 
     hidden: tuple[int, ...] = _option((256, 192, 128), "hidden layer sizes, comma-separated")
+    bits: tuple[int, ...] = _option(
+        (2,), "weight width of each layer, comma-separated, the output layer last: 2 {-2..1}, 4 {-8..7} or 8 "
+        "{-128..127} bits (one width: every layer)",
+    )  # fmt: skip
     seed: int = _option(0, "random seed: the same data, seed and options give a byte-identical model", low=0, high=MAX_SEED)
     lr: float = _option(0.01, "Adam learning rate of the weights", low=0.0, open_low=True)
     bias_lr_scale: float = _option(
@@ -76,10 +80,15 @@ class TrainConfig:
     def check(self) -> None:
         """Raise :class:`UlmError` naming the first option out of range (as its ``--flag``)."""
         _check_hidden(self.hidden)
+        _check_bits(self.bits, len(self.hidden) + 1)
         for spec in fields(self):
-            if spec.name == "hidden" or spec.type in ("bool", bool):  # flags: any value is valid
+            if spec.name in ("hidden", "bits") or spec.type in ("bool", bool):  # flags: any value is valid
                 continue
             _check_number(flag(spec.name), getattr(self, spec.name), spec.metadata)
+
+    def layer_bits(self) -> tuple[int, ...]:
+        """The weight width of every layer, the output layer last."""
+        return self.bits * (len(self.hidden) + 1) if len(self.bits) == 1 else self.bits
 
     def record(self) -> dict[str, Any]:
         """The options as plain msgpack-able data (tuples as lists), for metadata and checkpoints."""
@@ -115,6 +124,19 @@ def _check_hidden(hidden: tuple[int, ...]) -> None:
     for size in hidden:
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_LAYER_WIDTH:
             raise UlmError(f"--hidden: every layer needs 1 to {MAX_LAYER_WIDTH} neurons, got {list(hidden)}")
+
+
+def _check_bits(bits: tuple[int, ...], layers: int) -> None:
+    if not bits:
+        raise UlmError("--bits: needs a weight width (2, 4 or 8), or one per layer")
+    for width in bits:
+        if isinstance(width, bool) or width not in WEIGHT_WIDTHS:
+            raise UlmError(f"--bits: every width must be {describe_widths()}, got {','.join(map(str, bits))}")
+    if len(bits) not in (1, layers):
+        raise UlmError(
+            f"--bits: {len(bits)} widths for {layers} layers ({layers - 1} hidden + the output layer); "
+            "give one width per layer, or one for all"
+        )
 
 
 def _check_number(name: str, value: Any, limits: Any) -> None:

@@ -3,7 +3,7 @@
 The trainer cannot know how large a program is: that depends on the code, the kernel layout, the
 charset and the answer table that the builder (ulm-z80) makes, and ulm-train may not import it. So
 it asks, through the ``ulm.builders`` entry point (:meth:`ulm_spec.plugins.Builder.estimate`), about
-*stand-in* models: random 2-bit weights of a candidate shape with the real charset and answer list.
+*stand-in* models: random weights of a candidate shape and of the layers' widths, with the real charset and answer list.
 
 The candidates are the ``--hidden`` shape scaled up or down (each layer at most 256 wide; once a
 layer reaches 256 the others keep growing). The default build falls back to the packed layout when
@@ -84,10 +84,12 @@ def candidate_shapes(shape: Sequence[int]) -> list[tuple[int, ...]]:
     return shapes
 
 
-def stand_in(hidden: Sequence[int], charset: bytes, answers: Sequence[bytes], encoder: EncoderParams) -> Model:
-    """A model of the given shape with random weights, the real charset and answer list."""
+def stand_in(hidden: Sequence[int], charset: bytes, answers: Sequence[bytes], encoder: EncoderParams,
+             bits: Sequence[int] = ()) -> Model:
+    """A model of the given shape with random weights of each layer's width (``bits``; empty: all
+    2-bit), the real charset and answer list."""
     rng = np.random.default_rng(0)
-    model = random_model(rng, tuple(hidden), charset, encoder, zero_fraction=STANDIN_ZERO_FRACTION)
+    model = random_model(rng, tuple(hidden), charset, encoder, zero_fraction=STANDIN_ZERO_FRACTION, bits=bits)
     return dataclasses.replace(model, answers=tuple(answers))
 
 
@@ -100,10 +102,11 @@ def fit_hidden(
     queries: Sequence[bytes] = (),
     builder: Builder | None = None,
     layout: str = "auto",
+    bits: Sequence[int] = (),
 ) -> Fit:
     """The widest scaling of ``shape`` whose default build (``layout="fast"``: fast build) fits
-    ``budget`` bytes of TPA (see the module docstring); T-states are measured on ``queries`` when
-    a CP/M machine is installed."""
+    ``budget`` bytes of TPA (see the module docstring), its layers ``bits`` wide (empty: all
+    2-bit); T-states are measured on ``queries`` when a CP/M machine is installed."""
     if layout not in FIT_LAYOUTS:
         raise UlmError(f"--fit-layout {layout!r}: expected one of {', '.join(FIT_LAYOUTS)}")
     if builder is None:
@@ -120,7 +123,7 @@ def fit_hidden(
         nonlocal trials
         trials += 1
         try:
-            builder.estimate(stand_in(hidden, charset, answers, encoder), layout=trial_layout, tpa_top=tpa_top)
+            builder.estimate(stand_in(hidden, charset, answers, encoder, bits), layout=trial_layout, tpa_top=tpa_top)
         except UlmError:
             return False
         return True
@@ -134,7 +137,7 @@ def fit_hidden(
             high = middle
     if low < 0:
         raise UlmError(f"--fit {budget}: not even hidden layers {','.join('1' * len(shape))} fit in {budget} bytes")
-    model = stand_in(shapes[low], charset, answers, encoder)
+    model = stand_in(shapes[low], charset, answers, encoder, bits)
     estimate = builder.estimate(model, tpa_top=tpa_top, queries=queries)
     return Fit(shapes[low], estimate, budget, trials + 1)
 

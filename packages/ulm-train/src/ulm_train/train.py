@@ -169,7 +169,7 @@ class _State:
     @classmethod
     def fresh(cls, job: _Job) -> _State:
         config = job.config
-        net = QATNet(job.sizes, seed=config.seed, init_std=config.init_std)
+        net = QATNet(job.sizes, seed=config.seed, init_std=config.init_std, bits=config.layer_bits())
         log_scale = nn.Parameter(torch.tensor(INITIAL_LOG_SCALE))
         batches = Batches(len(job.batches_from), config.batch_size, config.seed)
         return cls(net, log_scale, make_optimizer(net, log_scale, config), batches)

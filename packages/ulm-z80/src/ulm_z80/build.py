@@ -21,6 +21,7 @@ from ulm_spec.errors import UlmError
 from ulm_spec.model import Model
 from ulm_z80.emit import emit
 from ulm_z80.encode import EncodedModel, encode
+from ulm_z80.kernels import widths
 from ulm_z80.kernels.base import ListColumns
 from ulm_z80.linker import LinkedProgram, TPABudgetError, link
 from ulm_z80.plan import LAYOUTS, Plan, choose
@@ -104,6 +105,9 @@ def check_model_fits_z80(model: Model) -> None:
     for index, layer in enumerate(model.layers, start=1):
         if layer.n_out > 256:
             raise UlmError(f"layer {index} has {layer.n_out} outputs; the Z80 program supports at most 256")
+        if layer.bits not in widths():
+            runs = ", ".join(str(b) for b in widths())
+            raise UlmError(f"layer {index} has {layer.bits}-bit weights; the Z80 program runs layers of {runs} bits")
 
 
 def check_data_fits(encoded: EncodedModel, memory_bytes: int, memory_name: str = CPM.memory_name) -> None:

@@ -25,6 +25,7 @@ from ulm_spec.text import MAX_QUERY_BYTES
 from ulm_z80.asmfiles import inline, read
 from ulm_z80.encode import EncodedModel
 from ulm_z80.kernels import KERNELS, Kernel, kernel
+from ulm_z80.kernels.multiples import MUL_TABLE_BYTES
 from ulm_z80.linker import Section
 from ulm_z80.source import Source, hex16
 from ulm_z80.targets import Target
@@ -189,7 +190,10 @@ def bss_sections(encoded: EncodedModel, target: Target) -> list[Section]:
 
     in_use = kernels_in_use(encoded)
     if any(k.uses_accumulator_pages for k in in_use):
-        buffer("acc", (("ACC_LO", 256), ("ACC_HI", 256)), 256)  # low-byte page, high-byte page
+        pages: tuple[tuple[str, int], ...] = (("ACC_LO", 256), ("ACC_HI", 256))  # low-byte page, high-byte page
+        if any(k.uses_multiples_table for k in in_use):  # page-aligned too: it follows the pages
+            pages += (("MUL_TABLE", MUL_TABLE_BYTES),)
+        buffer("acc", pages, 256)
     else:
         buffer("linebuf", (("LINEBUF", LINE_MAX + 2),))
         buffer("query", (("QUERY", LINE_MAX + 2),))

@@ -7,11 +7,13 @@ on a few typical queries (:data:`PROBE_QUERIES`) and records how often each inpu
 nonzero (:func:`input_activity`). Each kernel's cost model turns that into estimated T-states per
 character, and its size model gives the bytes (exact for the weights, estimated for the code).
 
-``auto`` and ``fast`` first try the sparse kernel on every layer, then the hybrid kernel
-(:func:`spend_on_hybrid`): every column in its smaller form, built to learn the exact size, then
-the TPA left over spent on the columns that save the most T-states per extra byte, hoisted and not
-(the cheaper wins). If neither fits, kernel combinations are tried fastest first (:func:`ranked_plans`), ending, for
-``auto``, with all-``rows``. :func:`choose` runs this search; the caller gives it the function that
+``auto`` and ``fast`` first try the sparse kernel on every 2-bit layer, then the hybrid kernel
+(:func:`spend_on_hybrid`; a 4- or 8-bit layer gets the fastest kernel of its width): every column
+in its smaller form, built to learn the exact size, then the TPA left over spent on the columns
+that save the most T-states per extra byte, hoisted and not (the cheaper wins). If neither fits,
+kernel combinations are tried fastest first (:func:`ranked_plans`), ending, for ``auto``, with the
+smallest plan (:func:`packed_plan`: ``rows`` on 2-bit layers, the kernel of their width on the
+others). :func:`choose` runs this search; the caller gives it the function that
 builds a plan (encode, emit, link) and raises :class:`~ulm_z80.linker.TPABudgetError` when the
 plan does not fit.
 """
@@ -28,9 +30,10 @@ import numpy as np
 from ulm_spec.errors import UlmError
 from ulm_spec.model import Model
 from ulm_spec.reference import generate
-from ulm_z80.kernels import HYBRID, KERNELS, ROWS, SPARSE, Kernel, kernel, sparse
+from ulm_z80.kernels import COLS4, COLS8, HYBRID, KERNELS, ROWS, SPARSE, Kernel, kernel, sparse
 from ulm_z80.kernels import hybrid as hybrid_forms
 from ulm_z80.kernels.base import Activity, ListColumns, Weights
+from ulm_z80.kernels.multiples import MUL_TABLE_BYTES
 from ulm_z80.linker import TPABudgetError
 from ulm_z80.trie import trie_table_bytes
 
@@ -48,7 +51,11 @@ PROBE_QUERIES = (
 )
 
 #: The kernels combined layer by layer in :func:`ranked_plans` (the hybrid kernel has its own search).
-PER_LAYER_KERNELS = ("rows", "cols", "lists")
+PER_LAYER_KERNELS = ("rows", "cols", "lists", "cols4", "cols8")
+#: The kernels of the ``fast`` layout's combinations (all but ``rows``).
+FAST_KERNELS = ("cols", "lists", "cols4", "cols8")
+#: The smallest kernel for a layer of each width (the ``packed`` layout).
+PACKED_KERNELS = {ROWS.bits: ROWS.name, COLS4.bits: COLS4.name, COLS8.bits: COLS8.name}
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,8 @@ class Plan:
 
     @property
     def name(self) -> str:
-        """``packed``, or the kernels with ``flat:`` in front when not hoisting: ``flat:cols,rows``."""
+        """``packed`` (all ``rows``), or the kernels with ``flat:`` in front when not hoisting:
+        ``flat:cols,rows``."""
         if all(k == ROWS.name for k in self.kernels):
             return "packed"
         return ("" if self.hoist else "flat:") + ",".join(self.kernels)
@@ -134,6 +142,7 @@ def _estimated_bytes(model: Model, kernels: Sequence[Kernel], weight_bytes: int,
     size += 2 * sum(model.layer_sizes) + 64 + model.encoder.context_length + 12
     size += trie_table_bytes(model) + (ARGMAX_TRIE_BYTES if model.answers else 0)
     size += ACCUMULATOR_PAGES_BYTES if any(k.uses_accumulator_pages for k in kernels) else LINE_BUFFERS_BYTES
+    size += MUL_TABLE_BYTES if any(k.uses_multiples_table for k in kernels) else 0
     if hoisted:
         size += 2 * model.layers[0].n_out + 60
     return size
@@ -166,7 +175,7 @@ def layer_options(model: Model, activity: Sequence[Activity], names: Sequence[st
     out = []
     for index, layer in enumerate(model.layers):
         weight = layer.weight
-        usable = [k for k in (KERNELS[n] for n in names) if k.unfit(weight) is None]
+        usable = [k for k in (KERNELS[n] for n in names) if k.refuses(layer) is None]
         options = [LayerOption(k.name, k.tstates(weight, activity[index]), k.weight_bytes(weight)) for k in usable if not k.can_hoist]
         variants = [(False, 0), (True, model.encoder.query_buckets)] if index == 0 else [(True, 0)]
         for hoist, hoisted in variants:
@@ -252,10 +261,13 @@ class ColumnUpgrade:
 
 @dataclass
 class HybridSearch:
-    """Per-column forms for an all-hybrid plan: the smallest forms, and upgrades to lists ordered
-    by T-states saved per extra byte."""
+    """Per-column forms for a plan with ``kernel`` (hybrid or sparse) on every 2-bit layer: the
+    smallest forms, and upgrades to the fast form ordered by T-states saved per extra byte.
+    ``kernels`` names each layer's kernel (``kernel``, or the fastest of a 4- or 8-bit layer's
+    width)."""
 
     hoist: bool
+    kernels: list[str]
     base_columns: list[list[bool]]
     upgrades: list[ColumnUpgrade]
     base_tstates: float
@@ -270,7 +282,7 @@ class HybridSearch:
                 columns[option.layer][option.column] = True
                 spare_bytes -= option.extra_bytes
                 cost -= option.gain
-        return Plan.of([self.kernel] * len(columns), self.hoist, [tuple(m) for m in columns]), cost
+        return Plan.of(self.kernels, self.hoist, [tuple(m) for m in columns]), cost
 
 
 def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None,
@@ -280,6 +292,7 @@ def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None,
     forms = COLUMN_FORMS[name]
     searches = []
     for hoist in (True, False):
+        kernels: list[str] = []
         base_columns: list[list[bool]] = []
         upgrades: list[ColumnUpgrade] = []
         total = 0.0
@@ -287,6 +300,13 @@ def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None,
             active = activity[index].copy()
             if hoist and index == 0:
                 active[: model.encoder.query_buckets] = 0
+            if KERNELS[name].refuses(layer) is not None:  # a 4- or 8-bit layer
+                other = _fastest_other_kernel(model, index, activity[index], hoist, name)
+                kernels.append(other.name)
+                base_columns.append([])
+                total += other.tstates(layer.weight, activity[index], hoisted_inputs(model, Plan.of([other.name], hoist), index))
+                continue
+            kernels.append(name)
             as_list_bytes, as_column_bytes = forms.forms_bytes(layer.weight)
             allowed = forms.fast_allowed(layer.weight)
             as_list_t, as_column_t = forms.forms_tstates(layer.weight, active)
@@ -300,8 +320,21 @@ def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None,
             base_columns.append(columns)
             total += forms.layer_overhead(layer.weight)
         upgrades.sort(key=lambda o: -o.gain / o.extra_bytes)
-        searches.append(HybridSearch(hoist, base_columns, upgrades, total, name))
+        searches.append(HybridSearch(hoist, kernels, base_columns, upgrades, total, name))
     return searches
+
+
+def _fastest_other_kernel(model: Model, index: int, activity: Activity, hoist: bool, name: str) -> Kernel:
+    """The estimated fastest kernel for layer ``index`` (0-based), which kernel ``name`` refuses."""
+    layer = model.layers[index]
+    usable = [k for k in KERNELS.values() if k.refuses(layer) is None]
+    if not usable:
+        raise UlmError(f"layer {index + 1} {KERNELS[name].refuses(layer)}, and no kernel computes it")
+
+    def cost(k: Kernel) -> float:
+        return k.tstates(layer.weight, activity, hoisted_inputs(model, Plan.of([k.name], hoist), index))
+
+    return min(usable, key=cost)
 
 
 # --- from a layout to a built program -----------------------------------------------------------
@@ -334,7 +367,7 @@ def explicit_plan(model: Model, layout: str) -> Plan | None:
     if any(k not in KERNELS for k in kernels) or len(kernels) != n_layers:
         raise UlmError(f"layout {names!r}: expected {n_layers} kernels from {', '.join(KERNELS)}, comma-separated")
     for index, (name, layer) in enumerate(zip(kernels, model.layers, strict=True)):
-        reason = KERNELS[name].unfit(layer.weight)
+        reason = KERNELS[name].refuses(layer)
         if reason is not None:
             raise UlmError(f"layout {names!r}: layer {index + 1} {reason}")
     forms = [COLUMN_FORMS[k].smallest_forms(layer.weight) if k in COLUMN_FORMS else ()
@@ -342,16 +375,25 @@ def explicit_plan(model: Model, layout: str) -> Plan | None:
     return Plan.of(kernels, hoist, forms)
 
 
+def packed_plan(model: Model) -> Plan:
+    """The smallest plan: ``rows`` on every 2-bit layer (the spec's own packed rows), the kernel of
+    their width on 4- and 8-bit layers, nothing hoisted (all ``rows`` for a 2-bit model)."""
+    kernels = [PACKED_KERNELS[layer.bits] for layer in model.layers]
+    # hoisting costs bytes: off for a cols4/cols8 layer 1; for rows it is moot, and left at the
+    # default so that an all-2-bit model's plan stays the one named "packed"
+    return Plan.of(kernels, hoist=not KERNELS[kernels[0]].can_hoist)
+
+
 def candidate_plans(model: Model, layout: str, budget: int, activity: Sequence[Activity] | None = None) -> list[Plan]:
     """The plans to try for ``layout``, fastest first (see the module)."""
     plan = explicit_plan(model, layout)
     if plan is not None:
         return [plan]
-    all_rows = Plan.of([ROWS.name] * len(model.layers))
+    all_rows = packed_plan(model)
     if layout == "packed":
         return [all_rows]
     if layout == "fast":
-        return ranked_plans(model, ("cols", "lists"), budget, activity=activity)
+        return ranked_plans(model, FAST_KERNELS, budget, activity=activity)
     if layout != "auto":
         raise UlmError(
             f"unknown layout {layout!r}; expected {', '.join(LAYOUTS)}, or a kernel per layer from "

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ulm_spec import symbols
+from ulm_spec.model import Layer
 from ulm_z80.asmfiles import inline, read
 from ulm_z80.linker import Section
 from ulm_z80.source import Source
@@ -106,12 +107,16 @@ class Kernel(ABC):
 
     name: ClassVar[str]
     """What ``--layout`` lists call it: ``rows``."""
+    bits: ClassVar[int] = 2
+    """The weight width of the layers it computes (each layer declares its own: ``Layer.bits``)."""
     routine: ClassVar[str]
     """The ``.asm`` file beside the module with the kernel's shared routine."""
     uses_accumulator_pages: ClassVar[bool] = False
     """Whether its layers sum into the page-aligned ACC_LO/ACC_HI (they also alias LINEBUF, QUERY)."""
     can_hoist: ClassVar[bool] = False
     """Whether layer 1's query half can be computed once per query (L1_QUERY)."""
+    uses_multiples_table: ClassVar[bool] = False
+    """Whether its layers need the 64-byte ``MUL_TABLE`` after the accumulator pages."""
     variables: ClassVar[tuple[tuple[str, int], ...]] = ()
     """Scalar variables its code uses (name, bytes)."""
     shared_code_bytes: ClassVar[int]
@@ -123,13 +128,20 @@ class Kernel(ABC):
         """Why this kernel cannot compute a layer with ``weight`` (None: it can)."""
         return None
 
+    def refuses(self, layer: Layer) -> str | None:
+        """Why this kernel cannot compute ``layer`` (None: it can): another weight width, or
+        :meth:`unfit`. Said after "layer k": ``has 4-bit weights; the rows kernel takes 2-bit layers``."""
+        if layer.bits != self.bits:
+            return f"has {layer.bits}-bit weights; the {self.name} kernel takes {self.bits}-bit layers"
+        return self.unfit(layer.weight)
+
     @abstractmethod
     def weight_bytes(self, weight: Weights, list_columns: ListColumns = ()) -> int:
         """The exact size of :meth:`encode`'s data."""
 
     @abstractmethod
     def encode(self, weight: Weights, list_columns: ListColumns = ()) -> bytes:
-        """The layer's weights (``n_out`` x ``n_in``, values -2..1) in the kernel's format."""
+        """The layer's weights (``n_out`` x ``n_in``, on the grid of :attr:`bits`) in the kernel's format."""
 
     def encode_blocks(self, weight: Weights, list_columns: ListColumns, index: int) -> tuple[DataBlock, ...]:
         """Kernels whose data holds addresses: the layer's data as labelled blocks (layer
