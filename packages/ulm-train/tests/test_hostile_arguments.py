@@ -205,6 +205,18 @@ def test_eval_report_must_not_replace_an_input(ulm: Any, work: Path) -> None:
     refused(ulm, work, ["eval", "@m.ulm", "@data.txt", "--report", "@fifo"], "is a FIFO")
 
 
+STUDY_CASES: list[tuple[list[str], str]] = [
+    (["precision", "@data.txt", "--plot", "@data.txt"], "--plot {w}data.txt: is also an input"),
+    (["precision", "@data.txt", "--plot", "@r.png", "--json", "@r.png"], "--json {w}r.png: is the same file as --plot"),
+    (["precision", "--from-json", "@data.txt"], "--from-json {w}data.txt: not a study record"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("argv", "message"), STUDY_CASES, ids=[m for _, m in STUDY_CASES])
+def test_bad_study_arguments_are_refused_first(ulm: Any, work: Path, argv: list[str], message: str) -> None:
+    refused(ulm, work, ["study", *argv], message.format(w=str(work) + "/"))
+
+
 def test_the_installed_command_refuses_a_nan_learning_rate(work: Path) -> None:
     pytest.importorskip("ulm_cli.main", reason="runs the ulm command (ulm-cli)")
     done = subprocess.run(
