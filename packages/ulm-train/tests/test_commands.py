@@ -78,6 +78,38 @@ def test_train_reports_the_program_when_the_builder_is_installed(data: Path, tmp
     assert line.startswith("program: ") and "-byte .COM" in line and "T-states per character" in line
 
 
+def test_speed_prints_the_trade_off_with_the_builder_numbers(data: Path, tmp_path: Path, capsys: Any) -> None:
+    pytest.importorskip("ulm_z80", reason="the trade-off's bytes and T-states need ulm-z80")
+    argv = [str(data), "-o", str(tmp_path / "m.ulm"), *QUICK[:-1], "--quiet", "--speed", "0.5", "--val-fraction", "0.25"]
+    assert run(TRAIN, *argv) == 0
+    program, tradeoff = capsys.readouterr().out.splitlines()[-2:]
+    com_bytes = program.split("-byte .COM")[0].removeprefix("program: ")
+    assert tradeoff.startswith("trade-off (--speed 0.5): exact ")
+    assert "% of the training data" in tradeoff and "% of the validation data" in tradeoff
+    assert "% zero weights" in tradeoff and "% zero hidden outputs" in tradeoff
+    assert f"; {com_bytes}-byte .COM, " in tradeoff
+    assert "T-states per character (measured on the emulated Z80)" in tradeoff  # ulm-emu is installed with ulm-z80
+
+
+def test_speed_without_a_builder_says_so_in_one_line(data: Path, tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    import ulm_spec.plugins
+
+    def no_builder() -> Any:
+        raise UlmError("no builder")
+
+    monkeypatch.setattr(ulm_spec.plugins, "load_builder", no_builder)
+    assert run(TRAIN, str(data), "-o", str(tmp_path / "m.ulm"), *QUICK[:-1], "--quiet", "--speed", "0.5") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert not any(line.startswith("program:") for line in out)
+    assert out[-1].startswith("trade-off (--speed 0.5): exact ")
+    assert out[-1].endswith("; no .COM size or T-states: no builder installed (pip install ulm-z80)")
+
+
+def test_no_speed_prints_no_trade_off(data: Path, tmp_path: Path, capsys: Any) -> None:
+    assert run(TRAIN, str(data), "-o", str(tmp_path / "m.ulm"), *QUICK, "--quiet") == 0
+    assert "trade-off" not in capsys.readouterr().out
+
+
 def test_val_fraction_holds_out_whole_inputs(data: Path, tmp_path: Path, capsys: Any) -> None:
     out = tmp_path / "m.ulm"
     assert run(TRAIN, str(data), "-o", str(out), *QUICK, "--max-steps", "30", "--val-fraction", "0.3", "--quiet") == 0

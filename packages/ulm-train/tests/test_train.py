@@ -250,3 +250,26 @@ def test_bad_options_and_data() -> None:
         train(TINY, TrainConfig(hidden=(300,)))
     with pytest.raises(UlmError, match="no training pairs"):
         train([], FAST)
+
+
+def _zero_hidden_outputs(model: Any, pairs: Any) -> float:
+    """The share of zero hidden outputs over every sample of ``pairs``, by the spec's own inference."""
+    samples = encode_pairs(pairs, model.charset, model.encoder, model.answers)
+    hidden = forward_batch(model, samples.inputs)[:-1]
+    return sum(int((layer == 0).sum()) for layer in hidden) / sum(layer.size for layer in hidden)
+
+
+def test_the_speed_penalty_trains_toward_zero_hidden_outputs() -> None:
+    pairs = read_files([DATA / "shop.txt"], strict=True).pairs
+    config = TrainConfig(hidden=(48, 24), seed=0, max_steps=600, warmup_steps=20, ramp_steps=80)
+    plain = train(pairs, config)
+    fast = train(pairs, dataclasses.replace(config, speed=2.0))
+    plain_zeros, fast_zeros = _zero_hidden_outputs(plain.model, pairs), _zero_hidden_outputs(fast.model, pairs)
+    # the trainer's count is the spec's (the penalty changes the loss, never the integer network)
+    assert fast.best_train.zero_activations == pytest.approx(fast_zeros)
+    assert plain.best_train.zero_activations == pytest.approx(plain_zeros)
+    assert fast_zeros > plain_zeros + 0.1, (plain_zeros, fast_zeros)
+    answered = [a == p.response for a, p in zip(spec_answers(fast.model, pairs), pairs, strict=True)]
+    assert sum(answered) / len(pairs) == pytest.approx(fast.best_train.int_exact)
+    assert fast.best_train.int_exact > 0.5  # still a model, not a silenced network
+    assert fast.model.metadata["training"]["options"]["speed"] == 2.0

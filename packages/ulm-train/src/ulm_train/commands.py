@@ -7,11 +7,14 @@ import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ulm_spec.errors import UlmError
 from ulm_train.config import TrainConfig
 from ulm_train.data import DataError, Dataset, Pair, balance, compute_stats, format_pairs, read_files
+
+if TYPE_CHECKING:
+    from ulm_spec.plugins import BuildEstimate
 
 _SHOWN_PROBLEMS = 10
 
@@ -46,6 +49,7 @@ class TrainCommand:
         "  ulm train pets.txt -o pets.ulm --hidden 32,16          # stops once every pair is answered exactly\n"
         "  ulm train pets.txt -o pets.ulm --fit                   # the widest layers whose program fits 40 KB\n"
         "  ulm train --example guess -o guess.ulm                 # the shipped example, byte for byte\n"
+        "  ulm train pets.txt -o pets.ulm --speed 0.1 --sparsity 0.7  # zero outputs and weights: faster; trade-off printed\n"
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -109,8 +113,12 @@ class TrainCommand:
             )  # fmt: skip
         save(result.model, plan.output)
         _print_result(result, plan.output)
-        if not args.no_build_report and not result.interrupted:
-            _print_build_report(result.model, plan.budget, train_pairs)
+        if not result.interrupted:
+            estimate: BuildEstimate | str = "not built (--no-build-report)"
+            if not args.no_build_report:
+                estimate = _print_build_report(result.model, plan.budget, train_pairs)
+            if config.speed > 0:
+                print(_tradeoff_line(result, estimate, config.speed))
         if result.interrupted:
             print(f"interrupted: saved the best model so far; continue with --resume ({plan.checkpoint})")
             return 130
@@ -258,23 +266,42 @@ def _print_result(result: Any, output: Path) -> None:
     print(f"stopped after {result.steps} steps in {result.seconds:.1f} s: {result.stop.message}")
 
 
-def _print_build_report(model: Any, budget: int | None, train_pairs: list[Pair]) -> None:
-    """The trained model's real program size and speed, when ulm-z80 is installed."""
+def _print_build_report(model: Any, budget: int | None, train_pairs: list[Pair]) -> BuildEstimate | str:
+    """The trained model's real program size and speed, when ulm-z80 is installed; returns the
+    builder's numbers, or why there are none."""
     from ulm_spec.plugins import load_builder
     from ulm_train.fit import CPM_ORIGIN, DEFAULT_BUDGET, describe
 
     try:
         builder = load_builder()
     except UlmError:
-        return  # without ulm-z80 there is no program to measure; training itself is complete
+        # without ulm-z80 there is no program to measure; training itself is complete
+        return "no builder installed (pip install ulm-z80)"
     tpa = budget if budget is not None else DEFAULT_BUDGET
     queries = list(dict.fromkeys(pair.query for pair in train_pairs))[:3]
     try:
         estimate = builder.estimate(model, tpa_top=CPM_ORIGIN + tpa - 1, queries=queries)
     except UlmError as exc:
         print(f"program: the default build does not fit {tpa:,} bytes of TPA: {exc}")
-        return
+        return f"the default build does not fit {tpa:,} bytes of TPA"
     print(f"program: {describe(estimate, tpa)}")
+    return estimate
+
+
+def _tradeoff_line(result: Any, estimate: BuildEstimate | str, speed: float) -> str:
+    """``--speed``'s trade-off in one line: exact answers, zero weights and outputs, bytes, T/char."""
+    best, val = result.best_train, result.best_val
+    accuracy = f"exact {100 * best.int_exact:.2f} % of the training data"
+    if val is not None:
+        accuracy += f", {100 * val.int_exact:.2f} % of the validation data"
+    zeros = result.model.metadata["training"]["zero_weights"]
+    sparsity = f"{100 * zeros:.1f} % zero weights, {100 * best.zero_activations:.1f} % zero hidden outputs"
+    if isinstance(estimate, str):
+        program = f"no .COM size or T-states: {estimate}"
+    else:
+        how = "measured on the emulated Z80" if estimate.measured else "predicted by the builder's cost model"
+        program = f"{estimate.com_bytes:,}-byte .COM, {estimate.tstates_per_char:,.0f} T-states per character ({how})"
+    return f"trade-off (--speed {speed:g}): {accuracy}; {sparsity}; {program}"
 
 
 class EvalCommand:

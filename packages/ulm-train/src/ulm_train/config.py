@@ -24,6 +24,8 @@ MAX_SEED = 2**64 - 1
 MIN_EVAL_INTERVAL = 25
 #: Most torch threads accepted (more would only slow a 2-bit network down).
 MAX_THREADS = 256
+#: Largest --speed: beyond it the penalty drowns the cross-entropy and every neuron dies.
+MAX_SPEED = 100.0
 
 
 def _option(default: Any, help: str, **limits: Any) -> Any:
@@ -62,6 +64,11 @@ class TrainConfig:
     )
     overflow_weight: float = _option(1.0, "weight of the overflow penalty in the loss", low=0.0)
     sparsity: float = _option(0.0, "target fraction of zero weights (0: no pruning)", low=0.0, high=1.0, open_high=True)
+    speed: float = _option(
+        0.0, "weight of the activity penalty: trains toward hidden neurons whose integer output is 0, which the sparse "
+        "Z80 kernel skips (fewer products per character); combine with --sparsity for zero weights; 0: off",
+        low=0.0, high=MAX_SPEED,
+    )  # fmt: skip
     input_dropout: float = _option(
         0.0, "zero each query bucket of a training sample with this probability (robustness to typos)",
         low=0.0, high=1.0, open_high=True,

@@ -23,6 +23,9 @@ INT16_SPAN = 32768.0
 #: float32's limits, so the softmax gives them nothing and argmax never picks them.
 FORBIDDEN = -1.0e9
 _BATCH = 4096
+#: Hidden activations are measured in this unit by the activity penalty: one count of an input
+#: bucket (inputs are counts x 32), so that a neuron's output and an input weigh alike.
+ACTIVITY_UNIT = 32.0
 
 
 @dataclass
@@ -37,6 +40,9 @@ class Metrics:
     """Per layer: fraction of samples with some accumulator beyond the margin."""
     peak: list[float]
     """Per layer: the largest ``|accumulator|`` seen, as a fraction of 32768 (>= 1 means it wrapped)."""
+    zero_activations: float = 0.0
+    """Share of the hidden neurons' integer outputs that are 0, over every sample and hidden layer:
+    the inputs the next layer's sparse kernel skips."""
 
 
 def logit_offsets(samples: Samples) -> torch.Tensor | None:
@@ -57,6 +63,16 @@ def overflow_penalty(accumulators: Sequence[torch.Tensor], margin: float) -> tor
     return total
 
 
+def activity_penalty(activations: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Mean hidden activation, in input counts (:data:`ACTIVITY_UNIT`), summed over the hidden
+    layers (every layer but the last): an L1 pull of each neuron's output toward 0, where the
+    integer network's ReLU makes it exactly 0 and the sparse Z80 kernel skips it."""
+    total = activations[0].new_zeros(())
+    for values in activations[:-1]:
+        total = total + values.mean() / ACTIVITY_UNIT
+    return total
+
+
 @torch.no_grad()
 def evaluate(net: QATNet, samples: Samples, log_scale: torch.Tensor, margin: float) -> Metrics:
     """Float and integer accuracies, loss and overflow statistics on every sample."""
@@ -69,6 +85,7 @@ def evaluate(net: QATNet, samples: Samples, log_scale: torch.Tensor, margin: flo
     int_right = np.zeros(n, dtype=bool)
     loss_sum = 0.0
     risky = [0] * net.n_layers
+    zeros, hidden_outputs = 0, 0
     peak = [0.0] * net.n_layers
     limit = margin * INT16_SPAN
     scale = float(log_scale.exp())
@@ -83,6 +100,9 @@ def evaluate(net: QATNet, samples: Samples, log_scale: torch.Tensor, margin: flo
         scaled = int_pass.logits * scale + offset
         loss = nn.functional.cross_entropy(scaled, y, ignore_index=UNREACHABLE, reduction="sum")
         loss_sum += float(loss)
+        for values in int_pass.activations[:-1]:
+            zeros += int((values == 0).sum())
+            hidden_outputs += values.numel()
         for layer, acc in enumerate(int_pass.accumulators):
             magnitude = acc.abs().amax(dim=1)
             risky[layer] += int((magnitude > limit).sum())
@@ -95,4 +115,5 @@ def evaluate(net: QATNet, samples: Samples, log_scale: torch.Tensor, margin: flo
         int_exact=float(exact_pairs(samples, int_right).mean()) if samples.n_pairs else 0.0,
         overflow_risk=[r / n for r in risky],
         peak=peak,
+        zero_activations=zeros / max(hidden_outputs, 1),
     )

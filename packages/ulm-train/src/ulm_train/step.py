@@ -4,7 +4,10 @@ A step takes one batch of samples, runs the network at the schedule's quantisati
 descends on cross-entropy (of the logits times a learned inverse temperature: integer logits are in
 the hundreds; argmax does not care about scale, the softmax does) plus an overflow penalty that
 grows quadratically once an accumulator passes ``overflow_margin`` x 32768, so that the integer
-network keeps clear of the 16-bit wrap. The softmax runs over every class, so that the model also
+network keeps clear of the 16-bit wrap, plus (with ``speed``) an activity penalty that pulls
+hidden outputs toward 0 (:func:`~ulm_train.metrics.activity_penalty`): zero inputs cost the sparse
+Z80 kernel almost nothing. The penalties change the loss only: the forward pass stays the integer
+network's. The softmax runs over every class, so that the model also
 generates well without its answer list; with ``answer_loss`` it runs over the classes the list
 allows after each sample's prefix only: the model is taught exactly the choices constrained
 decoding asks of it (fewer steps to fit a training set, but free generation is then meaningless).
@@ -21,7 +24,7 @@ import torch
 from torch import nn
 
 from ulm_train.config import TrainConfig
-from ulm_train.metrics import logit_offsets, overflow_penalty
+from ulm_train.metrics import activity_penalty, logit_offsets, overflow_penalty
 from ulm_train.model import QATNet
 from ulm_train.samples import UNREACHABLE, Samples
 
@@ -139,6 +142,8 @@ def train_step(
         logits = logits + offsets
     loss = nn.functional.cross_entropy(logits, y)
     loss = loss + config.overflow_weight * overflow_penalty(result.accumulators, config.overflow_margin)
+    if config.speed > 0:
+        loss = loss + config.speed * activity_penalty(result.activations)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()

@@ -89,7 +89,12 @@ class StepReport:
             parts.append(f"val int {100 * self.val.int_char:6.2f}% exact {100 * self.val.int_exact:6.2f}%")
         risk = "/".join(f"{100 * r:.1f}" for r in self.train.overflow_risk)
         peak = "/".join(f"{100 * p:.0f}" for p in self.train.peak)
-        parts += [f"overflow risk {risk}% peak {peak}%", f"zeros {100 * self.zero_fraction:.1f}%", f"{self.seconds:.1f}s"]
+        parts += [
+            f"overflow risk {risk}% peak {peak}%",
+            f"zeros {100 * self.zero_fraction:.1f}%",
+            f"zero outputs {100 * self.train.zero_activations:.1f}%",
+            f"{self.seconds:.1f}s",
+        ]
         return "  ".join(parts)
 
 
