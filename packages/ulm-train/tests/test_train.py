@@ -174,6 +174,20 @@ def test_resume_refuses_other_options_but_accepts_another_budget(tmp_path: Path)
     assert longer.history[0].step == 50 and longer.steps == 50
 
 
+def test_a_checkpoint_from_before_an_option_existed_resumes_with_its_default(tmp_path: Path) -> None:
+    checkpoint = tmp_path / "run.ckpt"
+    short = TrainConfig(hidden=(8,), max_steps=25, warmup_steps=0, ramp_steps=0)
+    train(TINY, short, checkpoint=checkpoint)
+    saved = torch.load(checkpoint, weights_only=True)
+    del saved["options"]["speed"]  # written by a trainer that had no --speed
+    torch.save(saved, checkpoint)
+    longer = train(TINY, dataclasses.replace(short, max_steps=50), checkpoint=checkpoint, resume=True)
+    assert longer.history[0].step == 50
+    torch.save(saved, checkpoint)
+    with pytest.raises(UlmError, match="other training options"):  # its default, not any value
+        train(TINY, dataclasses.replace(short, max_steps=50, speed=0.5), checkpoint=checkpoint, resume=True)
+
+
 def test_resume_of_a_damaged_file_gives_no_unsafe_advice(tmp_path: Path) -> None:
     junk = tmp_path / "junk.ckpt"
     junk.write_bytes(b"PK\x03\x04 not a checkpoint")

@@ -407,6 +407,15 @@ def _checkpoint_state(job: _Job, state: _State) -> dict[str, Any]:
     }
 
 
+def _with_defaults(options: object) -> object:
+    """A checkpoint's options, with the defaults of options added since it was written (an older
+    checkpoint trained without them, which is what their defaults mean)."""
+    if not isinstance(options, dict):
+        return options
+    defaults = {k: v for k, v in TrainConfig().record().items() if k not in TrainConfig.BUDGET_FIELDS}
+    return {**{k: v for k, v in defaults.items() if k not in options}, **options}
+
+
 def _resumed(job: _Job, path: Path | None) -> _State:
     """The state saved at ``path`` by a run with the same data and options."""
     if path is None:
@@ -416,7 +425,7 @@ def _resumed(job: _Job, path: Path | None) -> _State:
     for name in ("sizes", "charset", "answers"):
         if saved.get(name) != expected[name]:
             raise UlmError(f"--resume {path}: was trained for other layer sizes, charset or answers")
-    if saved.get("options") != expected["options"]:
+    if _with_defaults(saved.get("options")) != expected["options"]:
         raise UlmError(f"--resume {path}: was made with other training options; pass the same ones to --resume")
     state = _State.fresh(job)
     try:
