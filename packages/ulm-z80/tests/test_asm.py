@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ulm_spec.errors import UlmError
-from ulm_z80.asm import AsmError, assemble, assemble_file
+from ulm_z80.asm import AddressSpaceError, AsmError, assemble, assemble_file
 from ulm_z80.asm.opcodes import TABLE
 
 FIXTURES = Path(__file__).parent / "asm_fixtures"
@@ -242,3 +242,11 @@ def test_plain_data_lines_in_any_number_format() -> None:
 
 def test_bytes_input_is_latin1() -> None:
     assert assemble(b' DB "\xe9\xff"').binary == b"\xe9\xff"
+
+
+def test_code_past_the_address_space_is_reported_as_such_before_any_value() -> None:
+    """A word that refers to a label past 0FFFFh is a symptom; the cause, the code running past
+    the end of memory, is the error (linkers turn it into their budget error)."""
+    with pytest.raises(AddressSpaceError, match=r":3: code runs past address 0FFFFh"):
+        assemble(" ORG 0FFF0h\n DW LATER\n DS 20\nLATER: NOP")
+    assert assemble(" ORG 0FFF0h\n DS 15\n NOP").binary[-1] == 0  # ends at FFFFh: fits

@@ -4,6 +4,8 @@ memory with ulm_spec.reference — bit for bit — then the printed answers. Eve
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 from models import make_weight, queries, small_models
 
 from ulm_spec.errors import UlmError
-from ulm_spec.model import EncoderParams, Layer, Model
+from ulm_spec.model import EncoderParams, Layer, Model, random_model
 from ulm_spec.plugins import ComRunner
 from ulm_spec.reference import generate
 from ulm_z80.build import DEFAULT_TPA_BYTES, build_plan, build_program
@@ -100,6 +102,43 @@ def test_too_large_for_the_tpa_is_a_budget_error() -> None:
         build_program(_wide_model(256, "random", 0), "lists")
     with pytest.raises(TPABudgetError):
         build_program(_wide_model(256, "random", 0), "packed", tpa_bytes=8192)
+
+
+def test_auto_goes_on_when_a_measurement_build_reaches_the_top_of_memory(runner: ComRunner) -> None:
+    """The sparse kernel's first build of this model (measured in all 64 KB) ends exactly at
+    10000h; that once stopped ``auto`` with an assembler error instead of trying the next kernel."""
+    answers = b"42 BECAUSE BYE CHAT DUNNO HA HI HUH? KINDA LOL MAYBE NO NP OK OLD R_U? SURE THX TRY_ME ULM WHY? YES Z80"
+    listed = tuple(a.replace(b"_", b" ") for a in answers.split())
+    charset = b" " + bytes(sorted(set(b"".join(listed)) - {32}))
+    model = random_model(np.random.default_rng(0), hidden=(256, 128), charset=charset, zero_fraction=0.2)
+    model = dataclasses.replace(model, answers=listed)
+    build = build_program(model, "auto")
+    assert build.layout_name == "hybrid,hybrid,hybrid"
+    with pytest.raises(TPABudgetError, match="the weights alone need"):
+        build_program(model, "sparse")
+    check_build(build, ["is it alive"], runner)
+
+
+@pytest.mark.parametrize(("room", "fits"), [(0, True), (-1, False)])
+def test_the_program_checks_its_buffers_end_below_the_bdos(runner: ComRunner, room: int, fits: bool) -> None:
+    """CP/M's BDOS entry (the word at 0006h) seems to lie at the end of the program's buffers +
+    ``room`` while the program checks it (and is put back for the BDOS calls)."""
+    build = build_program(_wide_model(16, "random", 1), "fast")
+    moved = (build.symbols["MEM_END"] + room).to_bytes(2, "little")
+    saved = bytearray()
+
+    def move_the_bdos(view: object) -> None:
+        saved[:] = view.memory[6:8]  # type: ignore[attr-defined]
+        view.memory[6:8] = moved  # type: ignore[attr-defined]
+
+    def put_it_back(view: object) -> None:
+        view.memory[6:8] = saved  # type: ignore[attr-defined]
+
+    probes = {build.symbols["START"]: move_the_bdos, build.symbols["NO_ROOM"]: put_it_back,
+              build.symbols["MEM_OK"]: put_it_back}
+    result = runner.run(build.binary, console_input=b"!\r", max_tstates=10_000_000, probes=probes)
+    assert result.ok
+    assert (b"Not enough memory" in result.output) != fits
 
 
 def test_probe_reads_are_not_vacuous(runner: ComRunner) -> None:

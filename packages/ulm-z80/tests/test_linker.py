@@ -187,3 +187,16 @@ def test_file_layout_may_not_depend_on_runtime_addresses() -> None:
                 Section("data", "bss", bss_labels=[("buffer", 1)])]
     with pytest.raises(LinkError, match="depends on bss/stack addresses"):
         link(sections)
+
+
+def test_a_program_past_the_address_space_is_a_budget_error() -> None:
+    code = " LD HL,LATER\n DS 0FFFFh\nLATER: NOP\n"  # more than 64 KB from any origin
+    with pytest.raises(TPABudgetError, match=r"^the program runs past address 0FFFFh \(.*\); the TPA holds 65280 bytes$"):
+        link([Section("code", "code", code)], tpa_top=0xFFFF)
+
+
+def test_buffers_may_end_at_the_top_of_memory() -> None:
+    """A runtime section ending at FFFFh makes ``__memory_end`` 10000h; the code masks it."""
+    code = " LD SP,__memory_end & 0FFFFh\n LD DE,__memory_end-1\n"
+    linked = link([Section("code", "code", code), Section("top", "stack", size=0x10000 - 0x106)], tpa_top=0xFFFF)
+    assert linked.binary[:6] == bytes([0x31, 0x00, 0x00, 0x11, 0xFF, 0xFF])

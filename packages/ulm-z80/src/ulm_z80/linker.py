@@ -31,7 +31,7 @@ from typing import Literal
 from ulm_spec import cpm
 from ulm_spec.errors import UlmError
 
-from .asm import AsmError, Assembly, assemble
+from .asm import AddressSpaceError, AsmError, Assembly, assemble
 
 SectionKind = Literal["code", "rodata", "weights", "bss", "stack"]
 FILE_KINDS: tuple[str, ...] = ("code", "rodata", "weights")
@@ -337,7 +337,13 @@ def link(sections: Sequence[Section], origin: int = CPM_ORIGIN, tpa_top: int = D
     shift = origin - origin % max((s.align for s in sections), default=1)
     placeholder = _place_runtime(sections, origin - shift)
     first_source, first_owner = _linear_source(sections, placeholder, origin - shift)
-    first = _assemble_linked(first_source, first_owner)
+    try:
+        first = _assemble_linked(first_source, first_owner)
+    except AddressSpaceError as error:  # bigger than the whole address space: over any budget
+        raise TPABudgetError(
+            f"the program runs past address 0FFFFh ({error.file}:{error.line}); "
+            f"{memory_name} holds {tpa_top - origin + 1} bytes"
+        ) from None
     file_end = first.symbols["__file_end"] + shift
 
     file_placements = [
@@ -374,4 +380,4 @@ def _assemble_linked(source: str, owner: dict[int, tuple[str, int]]) -> Assembly
         section, line = owner.get(error.line, ("", 0))
         if not section:
             raise
-        raise AsmError(error.message, f"section {section}", line) from None
+        raise type(error)(error.message, f"section {section}", line) from None

@@ -87,6 +87,6 @@ when it copies a routine into a program, so generated programs keep to rules 1-9
 """
 
 from .assembler import Assembly, assemble, assemble_file
-from .errors import AsmError
+from .errors import AddressSpaceError, AsmError
 
-__all__ = ["AsmError", "Assembly", "assemble", "assemble_file"]
+__all__ = ["AddressSpaceError", "AsmError", "Assembly", "assemble", "assemble_file"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .conditionals import CONDITIONAL_DIRECTIVES, Conditions, conditional_directive, constant_value
-from .errors import AsmError
+from .errors import AddressSpaceError, AsmError
 from .expressions import Node, Unresolved, evaluate, parse_expression
 from .lexer import LineError, Token, parse_number, tokenize
 from .opcodes import CONDITION_NAMES, MNEMONICS, REGISTERS, TABLE, Template, template_size
@@ -424,6 +424,7 @@ class _Passes:
         self.changed = False
         self.last_changed: Statement | None = None  # for the "does not settle" error
         self.current: Statement | None = None
+        self.past_limit: Statement | None = None  # the first statement ending past 0FFFFh
 
     def lookup(self, name: str) -> int:
         value = self.values.get(name)
@@ -459,6 +460,9 @@ class _Passes:
             where = self.last_changed or self.statements[-1]
             raise AsmError(f"symbol '{where.label}' still changes after {MAX_PASSES} passes "
                            "(its address depends on itself)", where.file, where.line)
+        if self.past_limit is not None:  # before any value is encoded: the cause, not a symptom
+            where = self.past_limit
+            raise AddressSpaceError("code runs past address 0FFFFh", where.file, where.line)
         self.strict = True
         memory = bytearray(ADDRESS_LIMIT)
         written = bytearray(ADDRESS_LIMIT)
@@ -482,6 +486,7 @@ class _Passes:
         low, high = ADDRESS_LIMIT, 0
         origins: list[int] = []
         code_before_org = False
+        self.past_limit = None
         for statement in self.statements:
             self.current = statement
             try:
@@ -489,6 +494,8 @@ class _Passes:
                 if step.origin is not None:
                     origins.append(step.origin)
                 pc = step.pc
+                if pc > ADDRESS_LIMIT and self.past_limit is None:
+                    self.past_limit = statement
                 if output is None:
                     continue
                 stored = _store(output, statement, step)

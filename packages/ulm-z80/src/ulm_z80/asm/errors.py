@@ -1,4 +1,4 @@
-"""The assembler's one exception type."""
+"""The assembler's exception types."""
 
 from __future__ import annotations
 
@@ -13,3 +13,8 @@ class AsmError(UlmError):
         self.file = file
         self.line = line
         super().__init__(f"{file}:{line}: {message}")
+
+
+class AddressSpaceError(AsmError):
+    """The program runs past address 0FFFFh: it does not fit the Z80's 64 KB (a linker turns this
+    into its budget error)."""

@@ -4,7 +4,7 @@
 ;
 ; Needs:    BDOS TAIL WBOOT BDOS_CONIN BDOS_CONOUT BDOS_PRINT BDOS_READLINE CTRL_C
 ; Needs:    MEM_END STACK_TOP LINEBUF LINE_MAX NO_MEMORY PROMPT NORMALIZE ANSWER
-; Defines:  START CHAT DRAIN_LINE
+; Defines:  START NO_ROOM CHAT DRAIN_LINE
 ;===================================================================================================
 
 ;---------------------------------------------------------------------------------------------------
@@ -15,16 +15,18 @@
 ;---------------------------------------------------------------------------------------------------
 START:
         LD HL,(BDOS+1)                  ; the BDOS entry: nothing of ours may reach it
-        LD DE,MEM_END
+        LD DE,MEM_END-1                 ; the last byte the program uses (MEM_END may be 10000h)
         OR A
-        SBC HL,DE
+        SBC HL,DE                       ; the BDOS entry must lie above that byte
+        JR Z,NO_ROOM
         JR NC,MEM_OK
+NO_ROOM:
         LD DE,NO_MEMORY
         LD C,BDOS_PRINT
         CALL BDOS
         JP WBOOT
 MEM_OK:
-        LD SP,STACK_TOP
+        LD SP,STACK_TOP & 0FFFFh        ; (STACK_TOP is 10000h, i.e. 0, if it ends at the top)
         LD A,(TAIL)                     ; tail length
         OR A
         JR Z,CHAT                       ; no tail: chat mode
