@@ -220,7 +220,7 @@ def emit_finish_relu(src: Source, layer: EncodedLayer) -> None:
     p = f"L{layer.index}F"
     src.comment("ReLU, shift and store every neuron, the last first: ACC_LO/ACC_HI[j] -> output[j] by PUSH.")
     src.op("LD (COL_SAVED_SP),SP")
-    src.op(f"LD SP,({layer.output_label}+{2 * layer.n_out}) & 0FFFFh", "after the last output (10000h is 0)")
+    src.op(f"LD SP,0FFFFh & ({layer.output_label}+{2 * layer.n_out})", "after the last output (10000h is 0)")
     src.op(f"LD HL,ACC_HI+{layer.n_out - 1}", "L = neuron")
     src.op("LD IX,0", "what a negative sum becomes")
     if layer.n_out % 2:
