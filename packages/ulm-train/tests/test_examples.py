@@ -119,6 +119,38 @@ def test_chat_corpus_rules_label_a_given_file(tmp_path: Path) -> None:
     ]
 
 
+NATURAL_FILES = {"guess": guess.NATURAL_FILE, "chat": chat.NATURAL_FILE}
+
+
+def _normalised_queries(path: Path) -> set[bytes]:
+    return {pair.query for pair in read_files([path], strict=True).pairs}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_natural_lines_train_and_never_repeat_an_evaluation_line(name: str) -> None:
+    natural = NATURAL_FILES[name]
+    train = {pair.query: pair.response for pair in _generated(name).train + _generated(name).heldout}
+    lines = read_files([natural], strict=True).pairs
+    assert len(lines) >= 500
+    for pair in lines:  # every hand-written line, in its own words and with its own answer
+        assert train.get(pair.query, pair.response) == pair.response, pair.query
+    evaluation = set().union(*(_normalised_queries(p) for p in DATA_DIR.glob(f"{name}-*.txt") if "dev" in p.name or "unseen" in p.name))
+    assert evaluation, "no hand-written evaluation sets found"
+    assert not {pair.query for pair in lines} & evaluation
+
+
+def test_a_bad_natural_line_names_its_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "natural.txt"
+    path.write_text("# hand-written\nis it a cat|WIN\nis it a dog|PERHAPS\n", encoding="ascii")
+    with pytest.raises(ValueError, match=r"natural.txt:3: expected"):
+        common.natural_phrasings(path, guess.ANSWERS)
+    path.write_text("is it a cat|WIN\n\nno answer here\n", encoding="ascii")
+    with pytest.raises(ValueError, match=r"natural.txt:3: expected"):
+        common.natural_phrasings(path, guess.ANSWERS)
+    path.write_text("is it a cat|WIN\n", encoding="ascii")
+    assert common.natural_phrasings(path, guess.ANSWERS) == [common.Phrasing("is it a cat", "WIN", "natural", reorderable=False)]
+
+
 def test_generated_files_parse_strictly(example: tuple[str, common.Split], tmp_path: Path) -> None:
     name, split = example
     path = tmp_path / "data.txt"

@@ -25,7 +25,16 @@ from pathlib import Path
 from ulm_spec.text import normalize_query
 from ulm_train.data import make_pair
 from ulm_train.examples import offtopic
-from ulm_train.examples.common import Phrasing, Split, VariantPlan, build_split, sample, weighted, with_article
+from ulm_train.examples.common import (
+    Phrasing,
+    Split,
+    VariantPlan,
+    build_split,
+    natural_phrasings,
+    sample,
+    weighted,
+    with_article,
+)
 
 # intent -> (answer, phrasings); the first phrasing of each intent always stays in training.
 INTENTS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -368,6 +377,20 @@ def corpus_phrasings(path: Path = CORPUS_FILE) -> list[Phrasing]:
     return out
 
 
+#: Hand-written training lines in real wordings, for every answer (see :func:`natural_phrasings`).
+NATURAL_FILE = Path(__file__).parent / "data" / "chat-natural.txt"
+
+
+def answers() -> set[str]:
+    """Every answer of the example."""
+    return {answer for answer, _ in INTENTS.values()} | set(_COMPOSED_ANSWER.values())
+
+
+def natural(path: Path = NATURAL_FILE) -> list[Phrasing]:
+    """The hand-written lines of ``data/chat-natural.txt``."""
+    return natural_phrasings(path, answers())
+
+
 def _composed(rng: random.Random, per_filler: int) -> list[Phrasing]:
     answers = {name: answer for name, (answer, _) in INTENTS.items()} | _COMPOSED_ANSWER
     out = []
@@ -399,6 +422,7 @@ def phrasings(seed: int = 0) -> tuple[list[Phrasing], set[str]]:
         out.extend(Phrasing(text, answer, intent, intent not in _FIXED_ORDER) for text in texts)
     out += _composed(rng, per_filler=5)
     out += corpus_phrasings()
+    out += natural()
     out += _nonsense(rng)
     return weighted(out, target=120, cap=4), protected
 

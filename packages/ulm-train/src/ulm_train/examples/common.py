@@ -32,6 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ulm_spec.text import normalize_query
 from ulm_train.data import Pair, make_pair
@@ -351,3 +352,23 @@ def with_article(noun: str) -> str:
 def sample(rng: random.Random, items: Sequence[str], count: int) -> list[str]:
     """``count`` distinct items (all of them if there are fewer), in a random order."""
     return rng.sample(list(items), min(count, len(items)))
+
+
+def natural_phrasings(path: Path, answers: Iterable[str]) -> list[Phrasing]:
+    """The hand-written training lines of ``path`` (``query|ANSWER``; ``#`` starts a comment line),
+    as phrasings of the group ``natural`` that keep their word order.
+
+    They are real wordings, written one by one rather than composed from frames, and get the same
+    variants (fillers, spellings, typos) as every other phrasing. A line that is not a pair, or
+    whose answer is not one of ``answers``, is an error naming the file and line.
+    """
+    allowed = set(answers)
+    out = []
+    for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, sep, answer = line.rpartition("|")
+        if not sep or not text.strip() or answer not in allowed:
+            raise ValueError(f"{path}:{number}: expected 'query|ANSWER' with ANSWER one of {sorted(allowed)}")
+        out.append(Phrasing(text.strip(), answer, "natural", reorderable=False))
+    return out

@@ -20,11 +20,24 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from ulm_train.examples import chat, offtopic
-from ulm_train.examples.common import Phrasing, Split, VariantPlan, build_split, sample, weighted, with_article
+from ulm_train.examples.common import (
+    Phrasing,
+    Split,
+    VariantPlan,
+    build_split,
+    natural_phrasings,
+    sample,
+    weighted,
+    with_article,
+)
 
 YES, NO, MAYBE, WIN, IDK = "YES", "NO", "MAYBE", "WIN", "IDK"
+ANSWERS = (YES, NO, MAYBE, WIN, IDK)
+#: Hand-written training questions about the cat, in real wordings (see :func:`natural_phrasings`).
+NATURAL_FILE = Path(__file__).parent / "data" / "guess-natural.txt"
 
 
 @dataclass(frozen=True)
@@ -374,6 +387,7 @@ def _chat_small_talk() -> list[str]:
     could be about the object): small talk, none of it a question about the object."""
     about_object = re.compile(r"\b(it|this|thing)\b")
     texts = [text for _, phrasings in chat.INTENTS.values() for text in phrasings]
+    texts += [p.text for p in chat.natural()]
     return [text for text in texts if not about_object.search(text)]
 
 
@@ -384,9 +398,10 @@ def phrasings(secret: str = "cat", seed: int = 0) -> tuple[list[Phrasing], set[s
     rng = random.Random(seed)
     attributes, protected = _attribute_phrasings(secret, rng, per_form=10)
     guesses, guess_protected = _guess_phrasings(secret, rng)
+    natural = natural_phrasings(NATURAL_FILE, ANSWERS) if secret == "cat" else []
     off_topic = _off_topic_phrasings(rng)
     protected |= guess_protected | {p.text for p in off_topic if p.group == "off-topic"}
-    return weighted(attributes + guesses + off_topic, target=1000, cap=3), protected
+    return weighted(attributes + guesses + natural + off_topic, target=1000, cap=3), protected
 
 
 PREFIXES = (

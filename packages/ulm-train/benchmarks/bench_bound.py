@@ -1,0 +1,111 @@
+"""Benchmark: how far can any network get on ulm's inputs? Trains plain float networks (no
+quantization, no integer path, any width) to pick the answer from the query's 128 trigram
+buckets alone, and prints their exact answers on hand-written sets beside their training fit.
+
+    python packages/ulm-train/benchmarks/bench_bound.py --example chat [--hidden 192,96 256,256 1024,512]
+
+The answer of an example is a function of its query only (the context buckets matter for spelling
+the answer out, not for choosing it), so a classifier on the query buckets bounds what a ulm model
+of the same widths can reach: a ulm model is narrower (at most 256 per layer, 40 KB of 2-bit
+weights) and integer. Where even a wide float network stops short of a target, the inputs (128
+hashed trigram buckets, where many trigrams share a bucket) are the limit, not the training or the
+2-bit weights. The hand-written sets are the example's dev sets by default (tuning data; the unseen
+sets stay for the final test of the shipped models).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from ulm_spec.hashing import query_buckets
+from ulm_train.data import read_files
+from ulm_train.examples import DATA_DIR, data_file
+
+Features = tuple[npt.NDArray[np.float32], list[bytes]]
+
+
+def features(path: Path) -> Features:
+    """The query buckets (scaled to trigram counts) and the answer of every line of ``path``."""
+    pairs = read_files([path], strict=False).pairs
+    inputs = np.stack([query_buckets(pair.query) for pair in pairs]).astype(np.float32) / 32
+    return inputs, [pair.response for pair in pairs]
+
+
+def classifier(widths: tuple[int, ...], n_classes: int, dropout: float) -> torch.nn.Sequential:
+    layers: list[torch.nn.Module] = []
+    n_in = 128
+    for width in widths:
+        layers += [torch.nn.Linear(n_in, width), torch.nn.ReLU(), torch.nn.Dropout(dropout)]
+        n_in = width
+    return torch.nn.Sequential(*layers, torch.nn.Linear(n_in, n_classes))
+
+
+def exact(net: torch.nn.Sequential, data: Features, classes: list[bytes]) -> float:
+    inputs, answers = data
+    net.eval()
+    with torch.no_grad():
+        predicted = net(torch.from_numpy(inputs)).argmax(1).numpy()
+    return 100 * float(np.mean([classes[p] == answer for p, answer in zip(predicted, answers, strict=True)]))
+
+
+def train_bound(widths: tuple[int, ...], train: Features, epochs: int, dropout: float, seed: int) -> tuple[torch.nn.Sequential, list[bytes]]:
+    """A float classifier trained with Adam on ``train``; each input bucket is dropped with 10 %
+    probability, as ``ulm train``'s example recipes do."""
+    torch.manual_seed(seed)
+    inputs, answers = train
+    classes = sorted(set(answers))
+    index = {answer: i for i, answer in enumerate(classes)}
+    x = torch.from_numpy(inputs)
+    y = torch.tensor([index[a] for a in answers])
+    net = classifier(widths, len(classes), dropout)
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for _ in range(epochs):
+        net.train()
+        order = torch.randperm(len(x))
+        for start in range(0, len(order), 256):
+            batch = order[start : start + 256]
+            kept = x[batch] * (torch.rand_like(x[batch]) > 0.1)
+            loss = torch.nn.functional.cross_entropy(net(kept), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return net, classes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--example", choices=("guess", "chat"), default="chat")
+    parser.add_argument("--data", help="training data (default: the example's shipped training file)")
+    parser.add_argument("--eval", nargs="+", help="hand-written sets (default: the example's dev sets)")
+    parser.add_argument("--hidden", nargs="+", default=["192,96", "256,128", "256,256", "1024,512"])
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--dropout", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    train = features(Path(args.data) if args.data else data_file(args.example, "train"))
+    sets = [Path(p) for p in args.eval] if args.eval else sorted(DATA_DIR.glob(f"{args.example}-dev*.txt"))
+    evaluation = {path.name: features(path) for path in sets}
+    print(f"{args.example}: {len(train[1])} training pairs, float classifiers on the 128 query buckets, "
+          f"{args.epochs} epochs, dropout {args.dropout}, seed {args.seed}")
+    print("| hidden | train exact | " + " | ".join(evaluation) + " | seconds |")
+    print("|---|---:|" + "---:|" * len(evaluation) + "---:|")
+    for hidden in args.hidden:
+        widths = tuple(int(w) for w in hidden.split(","))
+        started = time.perf_counter()
+        net, classes = train_bound(widths, train, args.epochs, args.dropout, args.seed)
+        scores = [exact(net, data, classes) for data in evaluation.values()]
+        cells = " | ".join(f"{s:.1f} %" for s in scores)
+        print(f"| {hidden} | {exact(net, train, classes):.1f} % | {cells} | {time.perf_counter() - started:.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
