@@ -419,8 +419,11 @@ def spend_on_hybrid(model: Model, layout: str, budget: int, attempt: Attempt[Bui
     for search in searches:
         try:
             base = attempt(search.plan(0)[0], None)
-        except TPABudgetError as exc:
-            failure = exc
+        except TPABudgetError:
+            try:  # not even all of memory holds it: the error to show is the one for the budget
+                attempt(search.plan(0)[0], budget)
+            except TPABudgetError as exc:
+                failure = exc
             continue
         # the alignment of the accumulator pages may move as the file grows: keep a margin,
         # and give back a page's worth of upgrades whenever the build says it does not fit
