@@ -23,23 +23,31 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from ulm_spec.hashing import query_buckets
+from ulm_spec.hashing import hash16, query_trigrams
 from ulm_train.data import read_files
 from ulm_train.examples import DATA_DIR, data_file
 
 Features = tuple[npt.NDArray[np.float32], list[bytes]]
 
 
-def features(path: Path) -> Features:
-    """The query buckets (scaled to trigram counts) and the answer of every line of ``path``."""
+def buckets(query: bytes, count: int) -> npt.NDArray[np.float32]:
+    """Trigram counts per bucket, hashed as the spec's query encoder does; ``count`` = 128 is the
+    spec's input (scaled down by its activation scale), other counts ask what more buckets (fewer
+    trigrams sharing one) would give."""
+    values = np.zeros(count, dtype=np.float32)
+    for trigram in query_trigrams(query):
+        values[hash16(trigram) & (count - 1)] += 1
+    return values
+
+
+def features(path: Path, count: int) -> Features:
+    """The query buckets and the answer of every line of ``path``."""
     pairs = read_files([path], strict=False).pairs
-    inputs = np.stack([query_buckets(pair.query) for pair in pairs]).astype(np.float32) / 32
-    return inputs, [pair.response for pair in pairs]
+    return np.stack([buckets(pair.query, count) for pair in pairs]), [pair.response for pair in pairs]
 
 
-def classifier(widths: tuple[int, ...], n_classes: int, dropout: float) -> torch.nn.Sequential:
+def classifier(n_in: int, widths: tuple[int, ...], n_classes: int, dropout: float) -> torch.nn.Sequential:
     layers: list[torch.nn.Module] = []
-    n_in = 128
     for width in widths:
         layers += [torch.nn.Linear(n_in, width), torch.nn.ReLU(), torch.nn.Dropout(dropout)]
         n_in = width
@@ -63,7 +71,7 @@ def train_bound(widths: tuple[int, ...], train: Features, epochs: int, dropout: 
     index = {answer: i for i, answer in enumerate(classes)}
     x = torch.from_numpy(inputs)
     y = torch.tensor([index[a] for a in answers])
-    net = classifier(widths, len(classes), dropout)
+    net = classifier(inputs.shape[1], widths, len(classes), dropout)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     for _ in range(epochs):
         net.train()
@@ -84,16 +92,19 @@ def main() -> int:
     parser.add_argument("--data", help="training data (default: the example's shipped training file)")
     parser.add_argument("--eval", nargs="+", help="hand-written sets (default: the example's dev sets)")
     parser.add_argument("--hidden", nargs="+", default=["192,96", "256,128", "256,256", "1024,512"])
+    parser.add_argument("--buckets", type=int, default=128, help="query buckets, a power of two (the spec: 128)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--dropout", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    train = features(Path(args.data) if args.data else data_file(args.example, "train"))
+    if args.buckets < 1 or args.buckets & (args.buckets - 1):
+        parser.error(f"--buckets {args.buckets}: expected a power of two")
+    train = features(Path(args.data) if args.data else data_file(args.example, "train"), args.buckets)
     sets = [Path(p) for p in args.eval] if args.eval else sorted(DATA_DIR.glob(f"{args.example}-dev*.txt"))
-    evaluation = {path.name: features(path) for path in sets}
-    print(f"{args.example}: {len(train[1])} training pairs, float classifiers on the 128 query buckets, "
+    evaluation = {path.name: features(path, args.buckets) for path in sets}
+    print(f"{args.example}: {len(train[1])} training pairs, float classifiers on {args.buckets} query buckets, "
           f"{args.epochs} epochs, dropout {args.dropout}, seed {args.seed}")
     print("| hidden | train exact | " + " | ".join(evaluation) + " | seconds |")
     print("|---|---:|" + "---:|" * len(evaluation) + "---:|")

@@ -59,7 +59,7 @@ CASES = [(name, layout) for name, model in MODELS.items()
 
 @pytest.fixture(scope="module")
 def comparisons(runner: ComRunner) -> dict[tuple[str, str], CostComparison]:
-    """Every case whose layout can take its model: the shipped guess (256-192-96-13) has columns
+    """Every case whose layout can take its model: the shipped guess (256-256-256-13) has columns
     with more than 255 weights of one sign, which the ``lists`` kernel cannot store, and its
     ``sparse`` build needs a little more than the TPA."""
     found = {}

@@ -135,7 +135,7 @@ def test_the_examples_answer_as_the_reference_at_every_layer(zx_runner: ComRunne
 
 
 def test_the_lists_kernel_answers_as_the_reference(zx_runner: ComRunner) -> None:
-    """The shipped examples (256-192-96) are too large for ``lists``; an example-shaped random
+    """The shipped examples (256-256-256) are too large for ``lists``; an example-shaped random
     model of the size they had before takes it."""
     model = random_model(np.random.default_rng(5), hidden=(64, 32), charset=b"ABDEIKMNOSWY", zero_fraction=0.4, shift=2)
     assert check_build(zx_build(model, "lists"), QUERIES, zx_runner) == []
