@@ -352,6 +352,13 @@ def test_ctrl_c_while_waiting_for_input_exits_130(argv: list[str], tmp_path: Pat
         pytest.fail("no answer to the first line: the output is not flushed per answer")
     assert process.stdout.readline()  # it answered, and now waits for the next line
     process.send_signal(signal.SIGINT)
+    # stdin stays open until it has ended: only the signal can end it (closing stdin first would
+    # race the signal with an end of input, which exits 0 by design)
+    try:
+        process.wait(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("Ctrl-C did not end the program")
     out, err = process.communicate(timeout=TIMEOUT)
     assert process.returncode == 130
     assert b"Traceback" not in err and err.count(b"\n") <= 1

@@ -131,7 +131,13 @@ def test_skoolkit_loads_the_tape_through_the_roms_loader_into_our_code(tmp_path:
 @pytest.mark.parametrize("layout", ["auto", "packed", "cols", "flat:hybrid"])
 def test_the_examples_answer_as_the_reference_at_every_layer(zx_runner: ComRunner, name: str, layout: str) -> None:
     model = example(name)
-    assert check_build(zx_build(model, layout), QUERIES, zx_runner) == []
+    try:
+        build = zx_build(model, layout)
+    except TPABudgetError as exc:
+        if layout in ("auto", "packed"):
+            raise  # the default and the smallest build always fit
+        pytest.skip(f"the {layout} build of {name} does not fit the Spectrum: {exc}")
+    assert check_build(build, QUERIES, zx_runner) == []
 
 
 def test_the_lists_kernel_answers_as_the_reference(zx_runner: ComRunner) -> None:
@@ -254,7 +260,8 @@ def test_ulm_build_writes_a_tape(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert BUILD.run(args) == 0
     build = zx_build(example("guess"))
     assert (tmp_path / "GUESS.TAP").read_bytes() == build.package("GUESS")
-    assert (tmp_path / "GUESS.sym").read_text().startswith("FLAGS_IY 0001h")
+    symbols = (tmp_path / "GUESS.sym").read_text().splitlines()
+    assert "FLAGS_IY 0001h" in symbols and f"START {build.symbols['START']:04X}h" in symbols
     assert (tmp_path / "GUESS.hex").read_text().startswith(":106000")
     out = capsys.readouterr().out
     assert out.startswith(f"{tmp_path / 'GUESS.TAP'}: {len(build.binary)}-byte tape, program {build.file_bytes} bytes at 6000h")
