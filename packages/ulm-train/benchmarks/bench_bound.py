@@ -23,27 +23,22 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from ulm_spec.hashing import hash16, query_trigrams
+from ulm_spec.hashing import query_buckets
+from ulm_spec.model import EncoderParams
 from ulm_train.data import read_files
 from ulm_train.examples import DATA_DIR, data_file
 
 Features = tuple[npt.NDArray[np.float32], list[bytes]]
 
 
-def buckets(query: bytes, count: int) -> npt.NDArray[np.float32]:
-    """Trigram counts per bucket, hashed as the spec's query encoder does; ``count`` = 128 is the
-    spec's input (scaled down by its activation scale), other counts ask what more buckets (fewer
-    trigrams sharing one) would give."""
-    values = np.zeros(count, dtype=np.float32)
-    for trigram in query_trigrams(query):
-        values[hash16(trigram) & (count - 1)] += 1
-    return values
-
-
 def features(path: Path, count: int) -> Features:
-    """The query buckets and the answer of every line of ``path``."""
+    """The query half of the input vector (the spec's encoder with ``count`` buckets, scaled to
+    trigram counts) and the answer of every line of ``path``. 128 is the spec's; other counts ask
+    what more buckets, fewer trigrams sharing one, would give (the encoder computes them alike)."""
+    encoder = EncoderParams(query_buckets=count)
     pairs = read_files([path], strict=False).pairs
-    return np.stack([buckets(pair.query, count) for pair in pairs]), [pair.response for pair in pairs]
+    inputs = np.stack([query_buckets(pair.query, encoder) for pair in pairs]) / encoder.activation_scale
+    return inputs.astype(np.float32), [pair.response for pair in pairs]
 
 
 def classifier(n_in: int, widths: tuple[int, ...], n_classes: int, dropout: float) -> torch.nn.Sequential:

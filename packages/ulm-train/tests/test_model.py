@@ -85,6 +85,18 @@ def test_wrap16_matches_twos_complement() -> None:
     assert wrap16_(values).tolist() == expected
 
 
+def _assert_every_layer_as_the_spec(net: QATNet, model: Model, seed: int) -> None:
+    """The net at alpha 1 computes every layer as the spec's integer reference does, on random
+    inputs up to 2000 (16 inputs x 2000 x |w| <= 2 passes 32767, so accumulators wrap)."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 2001, size=(16, SMALL.input_size)).astype(np.int16)
+    with torch.no_grad():
+        result = net(torch.from_numpy(x.astype(np.float32)), 1.0)
+    spec = forward_batch(model, x)
+    for ours, theirs in zip(result.activations, spec, strict=True):
+        np.testing.assert_array_equal(ours.numpy().astype(np.int64), theirs.astype(np.int64))
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**31 - 1))
 def test_qat_net_at_alpha_one_is_the_exported_integer_model(seed: int) -> None:
@@ -93,14 +105,7 @@ def test_qat_net_at_alpha_one_is_the_exported_integer_model(seed: int) -> None:
         for bias in net.biases:
             bias.uniform_(-3000.0, 3000.0, generator=torch.Generator().manual_seed(seed))
     model = net.to_spec(b"ABC", SMALL)
-    rng = np.random.default_rng(seed)
-    # up to 2000 per input: 16 inputs x 2000 x |w| <= 2 passes 32767, so accumulators wrap
-    x = rng.integers(0, 2001, size=(16, SMALL.input_size)).astype(np.int16)
-    with torch.no_grad():
-        result = net(torch.from_numpy(x.astype(np.float32)), 1.0)
-    spec = forward_batch(model, x)
-    for ours, theirs in zip(result.activations, spec, strict=True):
-        np.testing.assert_array_equal(ours.numpy().astype(np.int64), theirs.astype(np.int64))
+    _assert_every_layer_as_the_spec(net, model, seed)
 
 
 def test_straight_through_gradients_reach_every_parameter() -> None:
@@ -130,13 +135,7 @@ def test_qat_net_of_any_widths_at_alpha_one_is_the_exported_integer_model(seed: 
     model = net.to_spec(b"ABC", SMALL)
     assert [layer.bits for layer in model.layers] == bits
     assert [layer.shift for layer in model.layers] == [layer_shift(b) for b in bits]
-    rng = np.random.default_rng(seed)
-    x = rng.integers(0, 2001, size=(16, SMALL.input_size)).astype(np.int16)
-    with torch.no_grad():
-        result = net(torch.from_numpy(x.astype(np.float32)), 1.0)
-    spec = forward_batch(model, x)
-    for ours, theirs in zip(result.activations, spec, strict=True):
-        np.testing.assert_array_equal(ours.numpy().astype(np.int64), theirs.astype(np.int64))
+    _assert_every_layer_as_the_spec(net, model, seed)
 
 
 def test_a_wide_layer_is_exact_past_float32s_integers() -> None:

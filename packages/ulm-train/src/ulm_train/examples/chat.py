@@ -361,7 +361,7 @@ _KNOWLEDGE_QUESTION = r"^(who|what|when|where|which|how|why|in (what|which))\b"
 def corpus_phrasings(path: Path = CORPUS_FILE) -> list[Phrasing]:
     """The chatterbot-corpus lines that :data:`CORPUS_RULES` (or a plain question about the world in
     a knowledge file) map to an intent, labelled with its answer."""
-    answers = {name: answer for name, (answer, _) in INTENTS.items()} | _COMPOSED_ANSWER
+    answers = _answer_of()
     out = []
     for line in path.read_text(encoding="ascii").splitlines():
         if not line or line.startswith("#"):
@@ -381,9 +381,14 @@ def corpus_phrasings(path: Path = CORPUS_FILE) -> list[Phrasing]:
 NATURAL_FILE = Path(__file__).parent / "data" / "chat-natural.txt"
 
 
+def _answer_of() -> dict[str, str]:
+    """The answer of every intent and composed family."""
+    return {name: answer for name, (answer, _) in INTENTS.items()} | _COMPOSED_ANSWER
+
+
 def answers() -> set[str]:
     """Every answer of the example."""
-    return {answer for answer, _ in INTENTS.values()} | set(_COMPOSED_ANSWER.values())
+    return set(_answer_of().values())
 
 
 def natural(path: Path = NATURAL_FILE) -> list[Phrasing]:
@@ -392,7 +397,7 @@ def natural(path: Path = NATURAL_FILE) -> list[Phrasing]:
 
 
 def _composed(rng: random.Random, per_filler: int) -> list[Phrasing]:
-    answers = {name: answer for name, (answer, _) in INTENTS.items()} | _COMPOSED_ANSWER
+    answers = _answer_of()
     out = []
     for family, (frames, fillers) in COMPOSED.items():
         reorderable = family not in _FIXED_ORDER
