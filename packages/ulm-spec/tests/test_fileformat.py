@@ -56,7 +56,7 @@ def test_every_single_byte_corruption_and_truncation_is_detected() -> None:
         loads(data + b"\x00")
 
 
-def _rewrap(body: dict[str, object], *, version: int = 3, crc: int | None = None) -> bytes:
+def _rewrap(body: dict[str, object], *, version: int = 4, crc: int | None = None) -> bytes:
     payload = msgpack.packb(body, use_bin_type=True)
     return msgpack.packb(
         {"format": "ulm-model", "version": version, "crc32": zlib.crc32(payload) if crc is None else crc, "payload": payload},
@@ -93,10 +93,24 @@ def test_field_errors_name_the_field(mutate: object, message: str) -> None:
         loads(_rewrap(body), "m.ulm")
 
 
+def test_wide_query_buckets_need_version_4() -> None:
+    rng = np.random.default_rng(4)
+    wide = random_model(rng, hidden=(6,), charset=b"NY", encoder=EncoderParams(query_buckets=512, context_buckets=32))
+    assert loads(dumps(wide)).input_size == 544
+    assert loads(_rewrap(_body(_model()), version=3)).encoder.query_buckets == 128  # a version 3 file loads as before
+    with pytest.raises(ModelFormatError, match=r"encoder\.query_buckets: 512; a version 3 file holds at most 128"):
+        loads(_rewrap(_body(wide), version=3), "m.ulm")
+    for bad in (2048, 384, 0):
+        body = _body(wide)
+        body["encoder"]["query_buckets"] = bad  # type: ignore[index]
+        with pytest.raises(ModelFormatError, match=rf"encoder\.query_buckets is {bad}; expected a power of two from 1 to 1024"):
+            loads(_rewrap(body), "m.ulm")
+
+
 def test_header_errors() -> None:
     body = _body(_model())
-    with pytest.raises(ModelFormatError, match="unknown version 4"):
-        loads(_rewrap(body, version=4))
+    with pytest.raises(ModelFormatError, match="unknown version 5"):
+        loads(_rewrap(body, version=5))
     with pytest.raises(ModelFormatError, match="CRC mismatch"):
         loads(_rewrap(body, crc=1))
     with pytest.raises(ModelFormatError, match="wrong magic"):

@@ -2,7 +2,7 @@
 
 A ``.ulm`` file is one msgpack map with exactly four entries, in this order::
 
-    {"format": "ulm-model", "version": 3, "crc32": <uint32>, "payload": <bin>}
+    {"format": "ulm-model", "version": 4, "crc32": <uint32>, "payload": <bin>}
 
 Because the first entry is fixed, every ``.ulm`` file starts with the same 18 bytes
 (:data:`MAGIC`). ``crc32`` is the CRC-32 (zlib/PNG polynomial) of the ``payload`` bytes, and
@@ -21,8 +21,11 @@ Because the first entry is fixed, every ``.ulm`` file starts with the same 18 by
     }
 
 Version 1 files (written by ulm 0.1) have no ``answers`` entry; they still load, as models that
-generate freely. Version 2 files have no ``bits``: every layer of theirs is 2-bit. ulm writes
-version 3, where every architecture entry declares its layer's weight width.
+generate freely. Version 2 files have no ``bits``: every layer of theirs is 2-bit. Version 3 added
+``bits``: every architecture entry declares its layer's weight width. ulm writes version 4, which
+has the fields of version 3 and lets ``query_buckets`` go up to 1024 (earlier versions: 128), so
+layer 1 may have up to 1024 + 128 inputs; a file of an earlier version with more than 128 query
+buckets is rejected.
 
 :func:`load` and :func:`loads` check the size of everything before they allocate it and validate
 every field; any problem raises :class:`~ulm_spec.errors.ModelFormatError` whose message names the
@@ -40,16 +43,32 @@ import numpy as np
 
 from ulm_spec.errors import ModelFormatError, UlmError
 from ulm_spec.files import atomic_write, read_input
-from ulm_spec.model import MAX_LAYER_WIDTH, MAX_LAYERS, WEIGHT_WIDTHS, EncoderParams, Layer, Model, describe_widths
+from ulm_spec.model import (
+    MAX_CONTEXT_BUCKETS,
+    MAX_LAYER_WIDTH,
+    MAX_LAYERS,
+    MAX_QUERY_BUCKETS,
+    WEIGHT_WIDTHS,
+    EncoderParams,
+    Layer,
+    Model,
+    describe_widths,
+)
 from ulm_spec.npz import import_npz
 from ulm_spec.packing import pack_weights, row_bytes, unpack_weights
 
 FORMAT_NAME = "ulm-model"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 #: Every version this ulm reads; version 1 has no answer list, versions 1 and 2 no weight widths.
-READABLE_VERSIONS = (1, 2, 3)
+READABLE_VERSIONS = (1, 2, 3, 4)
 #: The first version whose architecture entries declare ``bits``.
 WIDTHS_VERSION = 3
+#: The first version whose encoder may have more than :data:`EARLY_MAX_QUERY_BUCKETS` query buckets.
+WIDE_QUERY_VERSION = 4
+#: Most query buckets of a file before :data:`WIDE_QUERY_VERSION`.
+EARLY_MAX_QUERY_BUCKETS = 128
+#: Most inputs of layer 1 (the only layer wider than :data:`MAX_LAYER_WIDTH` on its input side).
+MAX_INPUTS = MAX_QUERY_BUCKETS + MAX_CONTEXT_BUCKETS
 #: The first bytes of every .ulm file: a 4-entry msgpack map whose first entry is the format name.
 MAGIC: bytes = b"\x84" + msgpack.packb({"format": FORMAT_NAME})[1:]
 
@@ -206,6 +225,11 @@ def loads(data: bytes, source: str = "<bytes>") -> Model:
         encoder.validate()
     except ModelFormatError as exc:
         raise ModelFormatError(where + str(exc)) from None
+    if version < WIDE_QUERY_VERSION and encoder.query_buckets > EARLY_MAX_QUERY_BUCKETS:
+        raise ModelFormatError(
+            f"{where}encoder.query_buckets: {encoder.query_buckets}; a version {version} file holds at most "
+            f"{EARLY_MAX_QUERY_BUCKETS} (more needs version {WIDE_QUERY_VERSION})"
+        )
     charset = _field(body, "charset", bytes, where + "payload")
     metadata = _field(body, "metadata", dict, where + "payload")
     _check_metadata(metadata, source)
@@ -239,9 +263,9 @@ def _layer(arch: Any, packed: Any, version: int, at: str, lt: str) -> Layer:
     shift = _field(arch, "shift", int, at)
     relu = _field(arch, "relu", bool, at)
     bits = _field(arch, "bits", int, at) if version >= WIDTHS_VERSION else 2
-    for name, value in (("inputs", n_in), ("outputs", n_out)):
-        if not 1 <= value <= MAX_LAYER_WIDTH:
-            raise ModelFormatError(f"{at}.{name}: {value}; expected 1 to {MAX_LAYER_WIDTH}")
+    for name, value, most in (("inputs", n_in, MAX_INPUTS), ("outputs", n_out, MAX_LAYER_WIDTH)):
+        if not 1 <= value <= most:
+            raise ModelFormatError(f"{at}.{name}: {value}; expected 1 to {most}")
     if bits not in WEIGHT_WIDTHS:
         raise ModelFormatError(f"{at}.bits: unknown weight width {bits}; expected {describe_widths()}")
     packed = _exact_keys(packed, ("weights", "biases"), lt)

@@ -7,9 +7,10 @@ Both encoders hash short byte strings with the same 16-bit polynomial hash::
         h = (h * 31 + byte) & 0xFFFF
 
 and add :attr:`~ulm_spec.model.EncoderParams.activation_scale` (32) to bucket ``h & (buckets - 1)``
-once per occurrence. Only the low 7 bits of ``h`` choose a bucket, and multiplication and addition
-modulo 2^16 preserve the value modulo 128, so an 8-bit CPU may compute the whole hash modulo 256
-(or 128) and get the same bucket.
+once per occurrence. Only the low log2(buckets) bits of ``h`` choose a bucket, and multiplication
+and addition modulo 2^16 preserve the value modulo any power of two, so a CPU may compute the hash
+modulo 256 when there are at most 256 buckets (8 bits; the default 128 query and 128 context
+buckets) and needs 16 bits only for more (up to 1024 query buckets, format version 4).
 
 Query encoder
     The query is normalised (:func:`ulm_spec.text.normalize_query`). An empty result encodes to all

@@ -22,6 +22,12 @@ from ulm_spec.text import check_charset
 MAX_LAYER_WIDTH = 256
 #: Most layers a model may have.
 MAX_LAYERS = 16
+#: Most query buckets (format version 4; earlier versions hold at most
+#: :data:`MAX_CONTEXT_BUCKETS`). Layer 1 is the one layer with more inputs than
+#: :data:`MAX_LAYER_WIDTH`: its query half is summed once per query.
+MAX_QUERY_BUCKETS = 1024
+#: Most context buckets.
+MAX_CONTEXT_BUCKETS = 128
 #: The weight widths a layer may declare, in bits: 2-bit {-2..1} (the default), 4-bit {-8..7},
 #: 8-bit {-128..127}.
 WEIGHT_WIDTHS = (2, 4, 8)
@@ -44,7 +50,8 @@ class EncoderParams:
     """How a query and the generated context become the network's input vector."""
 
     query_buckets: int = 128
-    """Buckets of the trigram query encoder (a power of two: the bucket is ``h & (n - 1)``)."""
+    """Buckets of the trigram query encoder (a power of two up to :data:`MAX_QUERY_BUCKETS`: the
+    bucket is ``h & (n - 1)``)."""
     context_buckets: int = 128
     """Buckets of the context encoder (a power of two)."""
     context_length: int = 8
@@ -60,10 +67,10 @@ class EncoderParams:
 
     def validate(self) -> None:
         """Raise :class:`ModelFormatError` naming the first out-of-range field."""
-        for name in ("query_buckets", "context_buckets"):
+        for name, most in (("query_buckets", MAX_QUERY_BUCKETS), ("context_buckets", MAX_CONTEXT_BUCKETS)):
             value = getattr(self, name)
-            if value not in (1, 2, 4, 8, 16, 32, 64, 128):
-                raise ModelFormatError(f"encoder.{name} is {value}; expected a power of two from 1 to 128")
+            if isinstance(value, bool) or value < 1 or value > most or value & (value - 1):
+                raise ModelFormatError(f"encoder.{name} is {value}; expected a power of two from 1 to {most}")
         checks = {
             "context_length": (1, 32),
             "activation_scale": (1, 127),
