@@ -53,13 +53,13 @@ def test_weight_bytes_are_the_packed_weights_of_the_spec(bits: tuple[int, ...]) 
 def test_the_same_bytes_shape_is_the_widest_that_fits() -> None:
     budget = weight_bytes((64, 32), 6, (2, 2, 2))
     for bits in ((4, 2, 2), (2, 8, 2), (4, 4, 4)):
-        hidden = same_bytes_hidden((64, 32), 6, bits, budget)
+        hidden = same_bytes_hidden((64, 32), 6, bits, budget, 256)
         assert weight_bytes(hidden, 6, bits) <= budget
         wider = candidate_shapes((64, 32))[candidate_shapes((64, 32)).index(hidden) + 1]
         assert weight_bytes(wider, 6, bits) > budget
-    assert same_bytes_hidden((64, 32), 6, (2, 2, 2), budget) == (64, 32)
+    assert same_bytes_hidden((64, 32), 6, (2, 2, 2), budget, 256) == (64, 32)
     with pytest.raises(UlmError, match="fit 10 bytes"):
-        same_bytes_hidden((64, 32), 6, (2, 2, 2), 10)
+        same_bytes_hidden((64, 32), 6, (2, 2, 2), 10, 256)
 
 
 def test_the_jobs_train_the_baseline_once_and_every_width_in_both_regimes(tmp_path: Path) -> None:

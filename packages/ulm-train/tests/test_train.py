@@ -129,6 +129,23 @@ def test_layers_of_other_widths_train_and_agree_with_the_spec(bits: tuple[int, .
     assert model.metadata["training"]["options"]["bits"] == list(bits)
 
 
+def test_more_query_buckets_train_and_agree_with_the_spec() -> None:
+    """``--query-buckets 1024``: the model's encoder has them (layer 1: 1024 + 128 inputs), its
+    query buckets really go past 255 (the hash's high bits), and the exported model answers
+    exactly as the trainer's integer pass says."""
+    result = train(TINY, dataclasses.replace(FAST, query_buckets=1024))
+    model = loads(dumps(result.model))
+    assert (model.encoder.query_buckets, model.input_size) == (1024, 1152)
+    samples = encode_pairs(TINY, model.charset, model.encoder)
+    assert np.flatnonzero(samples.inputs[:, :1024].any(axis=0)).max() > 255
+    for mine, theirs in zip(integer_forward(model, samples.inputs), forward_batch(model, samples.inputs), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    assert spec_answers(model, TINY) == [pair.response for pair in TINY]
+    assert model.metadata["training"]["options"]["query_buckets"] == 1024
+    with pytest.raises(UlmError, match="--query-buckets: 300; expected a power of two from 1 to 1024"):
+        train(TINY, dataclasses.replace(FAST, query_buckets=300))
+
+
 def test_metadata_has_provenance(trained: Any) -> None:
     meta = trained.model.metadata["training"]
     assert meta["options"]["hidden"] == [24]

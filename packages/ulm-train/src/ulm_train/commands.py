@@ -103,7 +103,7 @@ class TrainCommand:
         print(
             f"training on {len(train_pairs)} pairs"
             + (f", validating on {len(val_pairs)}" if val_pairs else "")
-            + f"; layers {[256, *config.hidden]} -> classes" + _widths_note(config.layer_bits()),
+            + f"; layers {[config.encoder().input_size, *config.hidden]} -> classes" + _widths_note(config.layer_bits()),
             flush=True,
         )
         with progress.step_reporter(config.max_steps, quiet=args.quiet) as report:
@@ -215,7 +215,6 @@ def _fit(config: TrainConfig, train_pairs: list[Pair], budget: int, layout: str)
     """``config`` with the hidden layers ``--fit`` chooses (printed with the prediction)."""
     from dataclasses import replace
 
-    from ulm_spec.model import EncoderParams
     from ulm_train.data import check_trainable
     from ulm_train.fit import describe, fit_hidden
 
@@ -223,7 +222,7 @@ def _fit(config: TrainConfig, train_pairs: list[Pair], budget: int, layout: str)
     queries = list(dict.fromkeys(pair.query for pair in train_pairs))[:3]
     which = "default" if layout == "auto" else layout
     print(f"--fit {budget}: the widest {','.join(map(str, config.hidden))}-shaped layers whose {which} build fits ...", flush=True)
-    fit = fit_hidden(config.hidden, charset, answers, EncoderParams(), budget, queries, layout=layout, bits=config.layer_bits())
+    fit = fit_hidden(config.hidden, charset, answers, config.encoder(), budget, queries, layout=layout, bits=config.layer_bits())
     print(f"--fit {budget}: hidden {','.join(map(str, fit.hidden))} ({fit.trials} trial builds); predicted "
           f"{describe(fit.estimate, budget, stand_in=True)}")  # fmt: skip
     chosen = replace(config, hidden=fit.hidden)

@@ -16,7 +16,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from ulm_spec.errors import UlmError
-from ulm_spec.model import MAX_LAYER_WIDTH, MAX_LAYERS, WEIGHT_WIDTHS, describe_widths
+from ulm_spec.model import MAX_LAYER_WIDTH, MAX_LAYERS, MAX_QUERY_BUCKETS, WEIGHT_WIDTHS, EncoderParams, describe_widths
 
 #: torch seeds are unsigned 64-bit numbers.
 MAX_SEED = 2**64 - 1
@@ -39,6 +39,11 @@ class TrainConfig:
     """Every training option, with its default (see the module docstring)."""
 
     hidden: tuple[int, ...] = _option((256, 192, 128), "hidden layer sizes, comma-separated")
+    query_buckets: int = _option(
+        EncoderParams.query_buckets, f"inputs of the trigram query encoder: a power of two up to {MAX_QUERY_BUCKETS}; more "
+        "buckets share fewer trigrams, so unseen wordings are told apart better; they cost layer 1's bytes, not time per "
+        "character (the query half is summed once per query)",
+    )  # fmt: skip
     bits: tuple[int, ...] = _option(
         (2,), "weight width of each layer, comma-separated, the output layer last: 2 {-2..1}, 4 {-8..7} or 8 "
         "{-128..127} bits (one width: every layer)",
@@ -89,10 +94,15 @@ class TrainConfig:
         """Raise :class:`UlmError` naming the first option out of range (as its ``--flag``)."""
         _check_hidden(self.hidden)
         _check_bits(self.bits, len(self.hidden) + 1)
+        _check_query_buckets(self.query_buckets)
         for spec in fields(self):
-            if spec.name in ("hidden", "bits") or spec.type in ("bool", bool):  # flags: any value is valid
+            if spec.name in ("hidden", "bits", "query_buckets") or spec.type in ("bool", bool):  # flags: any value is valid
                 continue
             _check_number(flag(spec.name), getattr(self, spec.name), spec.metadata)
+
+    def encoder(self) -> EncoderParams:
+        """The model's encoder: the spec's, with :attr:`query_buckets`."""
+        return EncoderParams(query_buckets=self.query_buckets)
 
     def layer_bits(self) -> tuple[int, ...]:
         """The weight width of every layer, the output layer last."""
@@ -132,6 +142,15 @@ def _check_hidden(hidden: tuple[int, ...]) -> None:
     for size in hidden:
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_LAYER_WIDTH:
             raise UlmError(f"--hidden: every layer needs 1 to {MAX_LAYER_WIDTH} neurons, got {list(hidden)}")
+
+
+def _check_query_buckets(buckets: int) -> None:
+    if isinstance(buckets, bool) or not isinstance(buckets, int):
+        raise UlmError(f"--query-buckets: expected a number, not {buckets!r}")
+    try:
+        EncoderParams(query_buckets=buckets).validate()
+    except UlmError:
+        raise UlmError(f"--query-buckets: {buckets}; expected a power of two from 1 to {MAX_QUERY_BUCKETS}") from None
 
 
 def _check_bits(bits: tuple[int, ...], layers: int) -> None:

@@ -66,15 +66,15 @@ def variants(layers: int, quick: bool = False) -> list[Variant]:
     return found
 
 
-def weight_bytes(hidden: Sequence[int], classes: int, bits: Sequence[int]) -> int:
-    """Bytes of the packed weights of a network ``256 -> hidden -> classes`` (the ``.ulm`` file's)."""
-    sizes = [EncoderParams().input_size, *hidden, classes]
+def weight_bytes(hidden: Sequence[int], classes: int, bits: Sequence[int], inputs: int = EncoderParams().input_size) -> int:
+    """Bytes of the packed weights of a network ``inputs -> hidden -> classes`` (the ``.ulm`` file's)."""
+    sizes = [inputs, *hidden, classes]
     return sum(n_out * row_bytes(n_in, b) for n_in, n_out, b in zip(sizes[:-1], sizes[1:], bits, strict=True))
 
 
-def same_bytes_hidden(shape: Sequence[int], classes: int, bits: Sequence[int], budget: int) -> tuple[int, ...]:
+def same_bytes_hidden(shape: Sequence[int], classes: int, bits: Sequence[int], budget: int, inputs: int) -> tuple[int, ...]:
     """The widest scaling of ``shape`` whose weights of widths ``bits`` take at most ``budget`` bytes."""
-    fitting = [s for s in candidate_shapes(shape) if weight_bytes(s, classes, bits) <= budget]
+    fitting = [s for s in candidate_shapes(shape) if weight_bytes(s, classes, bits, inputs) <= budget]
     if not fitting:
         raise UlmError(f"study: no hidden layers shaped like {','.join(map(str, shape))} fit {budget} bytes of weights")
     return fitting[-1]
@@ -149,13 +149,14 @@ def plan_jobs(base: TrainConfig, train_pairs: Sequence[Pair], seeds: Sequence[in
     classes = len(charset) + 1
     layers = len(base.hidden) + 1
     grid = variants(layers, quick)
-    budget = weight_bytes(base.hidden, classes, grid[0].bits)
+    inputs = base.encoder().input_size
+    budget = weight_bytes(base.hidden, classes, grid[0].bits, inputs)
     jobs = []
     for regime in REGIMES:
         for variant in grid:
             if regime == "bytes" and variant.bits == grid[0].bits:
                 continue
-            hidden = base.hidden if regime == "architecture" else same_bytes_hidden(base.hidden, classes, variant.bits, budget)
+            hidden = base.hidden if regime == "architecture" else same_bytes_hidden(base.hidden, classes, variant.bits, budget, inputs)
             jobs += [Job(regime, variant, tuple(hidden), seed) for seed in seeds]
     return jobs
 
@@ -172,7 +173,7 @@ def run_job(job: Job, base: TrainConfig, train_pairs: Sequence[Pair], heldout_pa
     program = measure.measure(model)
     return Run(
         regime=job.regime, variant=job.variant.name, bits=job.variant.bits, hidden=job.hidden, seed=job.seed,
-        weight_bytes=weight_bytes(job.hidden, len(model.charset) + 1, job.variant.bits),
+        weight_bytes=weight_bytes(job.hidden, len(model.charset) + 1, job.variant.bits, model.input_size),
         train_exact=evaluate_model(model, train_pairs).exact_accuracy, heldout_exact=heldout,
         steps=result.steps, seconds=result.seconds,
         com_bytes=program[0] if program else None, tstates_per_char=program[1] if program else None,

@@ -209,7 +209,9 @@ def train(
     if not train_pairs:
         raise UlmError("no training pairs (every line was empty, a comment or malformed)")
     found_charset, answers = check_trainable(train_pairs, config.free)
-    job = _prepare(train_pairs, val_pairs, config, charset or found_charset, answers, encoder or EncoderParams(), metadata)
+    if encoder is not None and encoder.query_buckets != config.query_buckets:
+        raise UlmError(f"encoder has {encoder.query_buckets} query buckets; the training options say {config.query_buckets}")
+    job = _prepare(train_pairs, val_pairs, config, charset or found_charset, answers, encoder or config.encoder(), metadata)
     with _torch_settings(config):
         return _run(job, checkpoint, resume, report or (lambda entry: None))
 
