@@ -284,8 +284,8 @@ class SparseKernel(AccumulatorKernel):
         forms = list_columns or smallest_forms(weight)
         return sum(f if m else c for f, c, m in zip(fast, compact, forms, strict=True))
 
-    def context_offset(self, weight: Weights, list_columns: ListColumns, first: int) -> int:
-        return 2 * first  # the table's entry of the first context input
+    def input_offset(self, weight: Weights, list_columns: ListColumns, first: int) -> int:
+        return 2 * first  # the table's entry of input first
 
     def encode(self, weight: Weights, list_columns: ListColumns = ()) -> bytes:
         return b""  # the data holds addresses: encode_blocks
