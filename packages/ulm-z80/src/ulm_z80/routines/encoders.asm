@@ -79,7 +79,7 @@ EQ_TRIGRAM16:
         CALL HASH_STEP16
         DEC DE                          ; DE = start of the next trigram
         LD A,H
-        AND (QUERY_BUCKETS-1)/256
+        AND QUERY_BUCKETS/256-1         ; the high byte of buckets-1 (a power of two >= 512)
         LD H,A                          ; HL = bucket = h & (buckets-1): the low byte is kept whole
         PUSH DE
         LD DE,INPUT
