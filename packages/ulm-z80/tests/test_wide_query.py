@@ -8,17 +8,21 @@ layer's activations and the logits, compared with ulm_spec's reference (verify.c
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from models import queries
 
 from ulm_spec.errors import UlmError
 from ulm_spec.hashing import query_buckets
 from ulm_spec.model import EncoderParams, Model, random_model
 from ulm_spec.plugins import ComRunner
 from ulm_spec.reference import generate
-from ulm_z80.build import build_program
+from ulm_z80.build import Build, build_program
 from ulm_z80.kernels.rows import row_parts
 from ulm_z80.targets.zx48 import ZX48
 from ulm_z80.verify import check_build, run_queries
@@ -65,6 +69,23 @@ def test_the_16_bit_query_hash_gives_the_spec_buckets(buckets: int, runner: ComR
     assert above >= len(queries) - 3
 
 
+@functools.cache
+def hash_build(buckets: int) -> Build:
+    """A one-character model: each query's input vector is read once."""
+    model = wide_model(buckets, 16)
+    return build_program(Model(model.layers, model.charset, replace(model.encoder, max_output=1)), "packed")
+
+
+@pytest.mark.parametrize("buckets", [512, 1024])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=queries)
+def test_any_query_hashes_to_the_spec_buckets(buckets: int, query: bytes | str, runner: ComRunner) -> None:
+    raw = query.encode("utf-8", "surrogateescape") if isinstance(query, str) else query
+    build = hash_build(buckets)
+    _, snapshots, _ = run_queries(build, [raw], runner)
+    assert snapshots[0].inputs[:buckets] == [int(v) for v in query_buckets(raw, build.model.encoder)]
+
+
 def test_the_8_bit_path_stays_for_256_buckets_or_fewer() -> None:
     for buckets in (128, 256):
         assert "HASH_STEP16" not in build_program(wide_model(buckets, 16), "packed").symbols
@@ -92,11 +113,10 @@ def test_rows_of_more_than_256_bytes_are_done_in_parts() -> None:
     assert source.count("CALL PK_DOT_MORE") == 1  # layer 1's: the only rows that long
 
 
-def test_every_kernel_takes_a_layer_1_of_1152_inputs() -> None:
-    """No layout is refused for the width of layer 1; what stays impossible is past the spec."""
+def test_a_model_past_the_spec_is_a_one_line_error() -> None:
+    """Every kernel takes a layer 1 of up to 1152 inputs (test_wide_layer_1_matches_the_reference
+    builds each): what stays impossible is past the spec's limits."""
     model = wide_model(1024, 128)
-    for layout in LAYOUTS:
-        build_program(model, layout)
     with pytest.raises(UlmError, match=r"^encoder.query_buckets is 2048; expected a power of two from 1 to 1024$"):
         build_program(Model(model.layers, model.charset, EncoderParams(query_buckets=2048, context_buckets=128)))
 
