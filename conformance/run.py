@@ -15,7 +15,8 @@ Checks (each prints its number of cases and mismatches; any mismatch makes the e
 2. z80         spec reference = the generated Z80 program running in ulm-emu: every layer's
                activations and the logits read from Z80 memory through the symbol file, then the
                text; random small models (2-bit, and of mixed widths: every kernel of every
-               width), the shipped examples and the anchor models, every layout.
+               width; with 256, 512 and 1024 query buckets: every kernel of layer 1, hoisted and
+               not), the shipped examples and the anchor models, every layout.
                Models that list their answers (random lists; the examples with the distinct
                responses of their training data; the anchors with plausible lists) are also
                compared step by step on the classes the answer trie allowed and the class chosen,
@@ -26,7 +27,7 @@ Checks (each prints its number of cases and mismatches; any mismatch makes the e
                its tape loaded through the real 48K ROM (SkoolKit's copy) and typed at: every
                layer and the logits, the choices on listed models, and the text, on ulm-emu's
                Spectrum (the examples, the listed examples, the anchors, random models, two of
-               them with 4- and 8-bit layers); for the
+               them with 4- and 8-bit layers, three with 512 or 1024 query buckets); for the
                examples also on SkoolKit's Spectrum (tap2sna.py loads the tape through the ROM's
                own loader, its simulator runs the chat), layer by layer and the screen's text,
                and SkoolKit's tapinfo.py reads the tape.
@@ -152,6 +153,21 @@ def listed_random_model(rng: np.random.Generator, hidden_max: int, max_output_ma
     return listed
 
 
+def wide_query_model(rng: np.random.Generator, buckets: int, listed: bool = False) -> Model:
+    """A random model with ``buckets`` query buckets (256, 512, 1024: layer 1 of up to 1152
+    inputs, which the Z80 program computes in chunks of 256); with ``listed``, an answer list."""
+    hidden = tuple(int(n) for n in rng.integers(1, 33, size=int(rng.integers(1, 3))))
+    charset = bytes(rng.choice(np.frombuffer(ulm_spec.OUTPUT_ALPHABET, dtype=np.uint8), size=int(rng.integers(2, 20)), replace=False))
+    encoder = EncoderParams(query_buckets=buckets, context_buckets=int(rng.choice([16, 64, 128])),
+                            context_length=int(rng.integers(1, 9)), max_output=int(rng.integers(1, 7)))
+    model = random_model(rng, hidden=hidden, charset=charset, encoder=encoder, zero_fraction=float(rng.choice([0.3, 0.6, 0.9])),
+                         bias_range=int(rng.choice([10, 200, 32767])), shift=int(rng.integers(0, 4)))
+    if listed:
+        model = Model(model.layers, model.charset, model.encoder, {}, random_answers(rng, charset, encoder.max_output))
+        model.validate()
+    return model
+
+
 def check_decoding(outcome: Outcome, rng: np.random.Generator, n_models: int) -> None:
     """The trainer's batched greedy decoding against the spec's generate, with and without the list."""
     from ulm_train.model import greedy_decode
@@ -187,6 +203,10 @@ LISTED_LAYOUTS = ("packed", "cols", "lists", "hybrid", "sparse", "auto")
 #: layers on rows, hybrid, sparse or the fast mixes; the 4- and 8-bit ones on cols4 and cols8),
 #: hoisted and not.
 WIDE_LAYOUTS = ("packed", "flat:hybrid", "sparse", "fast", "auto")
+#: Random models with more than 128 query buckets: every kernel that can compute layer 1, its
+#: query half hoisted and not.
+WIDE_QUERY_LAYOUTS = ("packed", "cols", "flat:cols", "lists", "flat:lists", "hybrid", "flat:hybrid", "sparse",
+                      "flat:sparse", "auto")
 
 #: Queries of our own for the example and anchor models (plus random ones from random_query).
 QUERIES = [
@@ -225,6 +245,9 @@ def _z80_models(rng: np.random.Generator, quick: bool) -> list[tuple[str, ulm_sp
         models.append((f"wide-random-{i}", model, 10, 10))
     for i in range(2 if quick else 4):
         models.append((f"listed-wide-random-{i}", listed_random_model(rng, 33, 6, wide=True), 8, 8))
+    for buckets in (256, 512, 1024):
+        models.append((f"wide-query-{buckets}", wide_query_model(rng, buckets), 8, 4))
+    models.append(("listed-wide-query-1024", wide_query_model(rng, 1024, listed=True), 8, 4))
     examples = ROOT / "packages" / "ulm-cli" / "src" / "ulm_cli" / "examples"
     for name in ("guess", "chat"):
         example = ulm_spec.load(examples / f"{name}.ulm")
@@ -307,7 +330,8 @@ def check_z80(quick: bool, seed: int) -> Outcome:
             outcome.cases += len(queries)
             for mismatch in mismatches:
                 outcome.mismatch(f"{name} [{layout}]: {mismatch}"[:300])
-            if name.removeprefix("listed-").startswith(("example", "anchor", "random-0", "wide-random-0", "wide-random-1")):
+            if name.removeprefix("listed-").startswith(("example", "anchor", "random-0", "wide-random-0", "wide-random-1",
+                                                        "wide-query-1024")):
                 # one chat session for cpm80: without the queries that chat mode cannot send ('!...')
                 chat = [q for q in queries if not needs_one_shot(q)][:6]
                 _, _, console = run_queries(build, chat)
@@ -321,6 +345,8 @@ def check_z80(quick: bool, seed: int) -> Outcome:
 
 
 def _layouts(name: str) -> tuple[str, ...]:
+    if "wide-query" in name:
+        return WIDE_QUERY_LAYOUTS
     if "wide-random" in name:
         return WIDE_LAYOUTS
     return LISTED_LAYOUTS if name.startswith("listed-random") else LAYOUTS
@@ -389,6 +415,9 @@ def _zx48_models(rng: np.random.Generator, quick: bool) -> list[tuple[str, ulm_s
         hidden = tuple(int(n) for n in rng.integers(1, 33, size=len(bits) - 1))
         model = random_model(rng, hidden=hidden, charset=b"NOY", encoder=EncoderParams(max_output=4), shift=4, bits=bits)
         models.append((f"wide-random-{i}", model, 6))
+    for buckets in (512, 1024):  # an input vector of up to 2304 bytes in the Spectrum's smaller memory
+        models.append((f"wide-query-{buckets}", wide_query_model(rng, buckets), 6))
+    models.append(("listed-wide-query-1024", wide_query_model(rng, 1024, listed=True), 6))
     return models
 
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_cost_model import BYTES_TOLERANCE, LAYER_TOLERANCE, with_trainer_shifts  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "ulm-cli" / "src" / "ulm_cli" / "examples"
-LAYOUTS = ("packed", "cols", "lists", "flat:lists", "hybrid", "sparse", "auto")
+LAYOUTS = ("packed", "cols", "lists", "flat:lists", "hybrid", "flat:hybrid", "sparse", "auto")
 
 
 WIDE_LAYOUTS = ("packed", "auto")
@@ -48,6 +48,10 @@ def models() -> dict[str, Model]:
         found[f"random zeros {zeros} {bits}"] = with_trainer_shifts(random_model(
             rng, hidden=(40, 24), charset=b"ABCNOSY", zero_fraction=zeros, shift=2, encoder=EncoderParams(max_output=6), bits=bits
         ))  # fmt: skip
+    for buckets in (512, 1024):  # layer 1 of more than 256 inputs, in chunks; the query half hoisted or not
+        found[f"random {buckets} query buckets"] = random_model(
+            rng, hidden=(40, 24), charset=b"ABCNOSY", zero_fraction=0.6, shift=2,
+            encoder=EncoderParams(query_buckets=buckets, max_output=6))
     return found
 
 

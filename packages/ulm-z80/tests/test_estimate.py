@@ -24,18 +24,27 @@ def listed_model(hidden: tuple[int, ...] = (24, 12), seed: int = 5) -> Model:
     return dataclasses.replace(model, answers=(b"NO", b"YES"))
 
 
+def wide_listed_model() -> Model:
+    """1024 query buckets: layer 1 of 1152 inputs, its query half hoisted or not."""
+    model = random_model(np.random.default_rng(6), hidden=(16,), charset=b"ENOSY",
+                         encoder=EncoderParams(query_buckets=1024, max_output=3))
+    return dataclasses.replace(model, answers=(b"NO", b"YES"))
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["128-buckets", "1024-buckets"])
 @pytest.mark.parametrize("layout", ["auto", "packed", "fast"])
-def test_the_estimate_is_the_build(layout: str) -> None:
-    model = listed_model()
+def test_the_estimate_is_the_build(layout: str, wide: bool) -> None:
+    model = wide_listed_model() if wide else listed_model()
     built = build_program(model, layout)
     found = estimate(model, layout)
     assert (found.com_bytes, found.tpa_bytes, found.layout) == (built.file_bytes, built.tpa_bytes_used, built.layout_name)
     assert not found.measured and found.tstates_per_char == cost_model_tstates(built)
 
 
+@pytest.mark.parametrize("wide", [False, True], ids=["128-buckets", "1024-buckets"])
 @pytest.mark.parametrize("layout", ["auto", "packed"])
-def test_measured_tstates_are_the_benchmarks(layout: str) -> None:
-    model = listed_model()
+def test_measured_tstates_are_the_benchmarks(layout: str, wide: bool) -> None:
+    model = wide_listed_model() if wide else listed_model()
     found = estimate(model, layout, queries=QUERIES)
     assert found.measured
     report = measure_build(build_program(model, layout), [q.decode() for q in QUERIES])

@@ -239,7 +239,8 @@ def test_emit_copies_the_fixed_routines_with_the_builds_flags() -> None:
     for chosen, plan in ((model, Plan.of(["rows", "rows"])), (listed, Plan.of(["hybrid", "cols"], list_columns=[smallest_forms(model.layers[0].weight), ()]))):
         program = emit(encode(chosen, plan), CPM)
         flags = build_flags(encode(chosen, plan))
-        assert flags == {"HOISTED": plan.hoisted, "LISTED": chosen is listed, "CONTEXT_2": True, "CONTEXT_3": False}
+        assert flags == {"HOISTED": plan.hoisted, "LISTED": chosen is listed, "CONTEXT_2": True, "CONTEXT_3": False,
+                         "WIDE_QUERY": False}
         code = program.sections[0].source
         assert "IF " not in code and "INCLUDE" not in code.upper().replace("; INCLUDES:", "")
         assert ("CALL ARGMAX_TRIE" in code) == (chosen is listed) and ("CALL L1_QUERY" in code) == plan.hoisted

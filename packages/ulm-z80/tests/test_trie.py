@@ -77,13 +77,15 @@ def test_ties_take_the_first_allowed_class(layout: str, answers: tuple[bytes, ..
     _assert_exact(model, layout, runner, ["anything", ""])
 
 
-@pytest.mark.parametrize("name", ["listed", "listed-ties"])
-def test_golden_listed_models(name: str, runner: ComRunner) -> None:
-    """The frozen numbers of the golden file: activations, allowed classes and choices."""
+@pytest.mark.parametrize(("name", "layout"), [("listed", "fast"), ("listed-ties", "fast"), ("wide-query", "fast"),
+                                              ("wide-query", "flat:hybrid"), ("wide-query", "packed")])
+def test_golden_listed_models(name: str, layout: str, runner: ComRunner) -> None:
+    """The frozen numbers of the golden file: activations, allowed classes and choices
+    (``wide-query``: 1024 query buckets, layer 1 of 1088 inputs)."""
     entry = next(m for m in load_golden()["models"] if m["name"] == name)
     model = golden_model(entry)
     assert model.answers
-    build = build_program(model, "fast")
+    build = build_program(model, layout)
     cases = entry["cases"]
     texts, snapshots, _ = run_queries(build, [bytes.fromhex(c["query"]) for c in cases], runner)
     steps = [step for case in cases for step in case["steps"]]

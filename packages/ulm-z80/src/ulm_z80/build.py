@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ulm_spec.errors import UlmError
+from ulm_spec.fileformat import MAX_INPUTS
 from ulm_spec.model import Model
 from ulm_z80.emit import emit
 from ulm_z80.encode import EncodedModel, encode
@@ -100,8 +101,8 @@ class Build:
 def check_model_fits_z80(model: Model) -> None:
     """UlmError unless the model is within what the generated program supports."""
     model.validate()
-    if model.input_size > 256:
-        raise UlmError(f"model input has {model.input_size} values; the Z80 program supports at most 256")
+    if model.input_size > MAX_INPUTS:  # the spec's limit: a 16-bit query hash, layer 1 in chunks of 256
+        raise UlmError(f"model input has {model.input_size} values; the Z80 program supports at most {MAX_INPUTS}")
     for index, layer in enumerate(model.layers, start=1):
         if layer.n_out > 256:
             raise UlmError(f"layer {index} has {layer.n_out} outputs; the Z80 program supports at most 256")

@@ -64,6 +64,7 @@ def build_flags(encoded: EncodedModel) -> dict[str, bool]:
         "LISTED": bool(encoded.model.answers),
         "CONTEXT_2": context >= 2,
         "CONTEXT_3": context >= 3,
+        "WIDE_QUERY": encoded.model.encoder.query_buckets > 256,
     }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ulm_spec.answers import TrieNode
 from ulm_spec.model import Model
 from ulm_z80.kernels import EncodedLayer, kernel
+from ulm_z80.kernels.base import CHUNK_INPUTS
 from ulm_z80.plan import Plan
 from ulm_z80.trie import node_bytes, trie_nodes
 
@@ -42,8 +43,12 @@ def encode_layer(model: Model, plan: Plan, index: int) -> EncodedLayer:
     chosen = kernel(choice.kernel)
     first = model.encoder.query_buckets
     context_offset = 0
-    if index == 1 and chosen.can_hoist:
-        context_offset = chosen.context_offset(layer.weight, choice.list_columns, first)
+    chunk_offsets: tuple[int, ...] = ()
+    if chosen.can_hoist:  # an input-major kernel: where its calls of the shared routine start
+        if index == 1:
+            context_offset = chosen.input_offset(layer.weight, choice.list_columns, first)
+        starts = range(CHUNK_INPUTS, layer.n_in, CHUNK_INPUTS)
+        chunk_offsets = tuple(chosen.input_offset(layer.weight, choice.list_columns, start) for start in starts)
     blocks = chosen.encode_blocks(layer.weight, choice.list_columns, index)
     return EncodedLayer(
         index=index,
@@ -56,6 +61,7 @@ def encode_layer(model: Model, plan: Plan, index: int) -> EncodedLayer:
         biases=tuple(int(b) & 0xFFFF for b in layer.bias),
         query_inputs=first if index == 1 and plan.hoisted else 0,
         context_offset=context_offset,
+        chunk_offsets=chunk_offsets,
         list_columns=choice.list_columns,
         columns=blocks,
         weight_size=sum(block.size for block in blocks) if blocks else -1,

@@ -235,7 +235,8 @@ class ColumnForms:
 
     forms_bytes: Callable[[Weights], tuple[list[int], list[int]]]
     forms_tstates: Callable[[Weights, Activity], tuple[list[float], list[float]]]
-    layer_overhead: Callable[[Weights], float]
+    layer_overhead: Callable[[Weights, int], float]
+    """T-states per character besides the columns, given the inputs done once per query."""
     fast_allowed: Callable[[Weights], list[bool]]
     smallest_forms: Callable[[Weights], ListColumns]
 
@@ -318,7 +319,7 @@ def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None,
                 if allowed[i] and not as_list and as_list_t[i] < as_column_t[i]:
                     upgrades.append(ColumnUpgrade(index, i, as_list_bytes[i] - as_column_bytes[i], as_column_t[i] - as_list_t[i]))
             base_columns.append(columns)
-            total += forms.layer_overhead(layer.weight)
+            total += forms.layer_overhead(layer.weight, model.encoder.query_buckets if hoist and index == 0 else 0)
         upgrades.sort(key=lambda o: -o.gain / o.extra_bytes)
         searches.append(HybridSearch(hoist, kernels, base_columns, upgrades, total, name))
     return searches

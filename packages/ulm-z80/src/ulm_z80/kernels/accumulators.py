@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ulm_z80.kernels.base import EncodedLayer, Kernel, emit_shift_relu, low_high_tables
+from ulm_z80.kernels.base import CHUNK_INPUTS, EncodedLayer, Kernel, emit_shift_relu, low_high_tables
 from ulm_z80.source import Source, hex8
 
 #: Cost model: T-states per neuron to shift, clip and store it after the inputs.
@@ -38,6 +38,9 @@ class AccumulatorKernel(Kernel):
     inputs_routine: ClassVar[str]
     """The shared routine that adds a range of inputs: IX = first input, IY = its weight data,
     B = inputs (0 means 256)."""
+    leaves_next_input: ClassVar[bool] = False
+    """Whether :attr:`inputs_routine` returns with IX on the input after its range and IY on that
+    input's weights (so a layer of more than 256 inputs calls it again with only a new B)."""
 
     def emit_setup(self, src: Source, layer: EncodedLayer) -> None:
         """Patch the shared routine for this layer before its inputs are added (if it needs it)."""
@@ -73,8 +76,9 @@ class AccumulatorKernel(Kernel):
         self._emit_start(src, layer, f"{layer.bias_label}_LO", f"{layer.bias_label}_HI")
         src.op(f"LD IX,{layer.input_label}")
         src.op(f"LD IY,{layer.weight_label}")
-        src.op(f"LD B,{layer.query_inputs & 0xFF}")
+        src.op(f"LD B,{min(layer.query_inputs, CHUNK_INPUTS) & 0xFF}")
         src.op(f"CALL {self.inputs_routine}")
+        self._emit_more_inputs(src, layer, CHUNK_INPUTS, layer.query_inputs)
         for page, saved in (("ACC_LO", "QACC_LO"), ("ACC_HI", "QACC_HI")):
             src.op(f"LD HL,{page}")
             src.op(f"LD DE,{saved}")
@@ -98,19 +102,33 @@ class AccumulatorKernel(Kernel):
             "Uses: all registers.",
         )
         src.label(layer.entry_label)
+        first = layer.query_inputs
         if hoisted:
-            first = layer.query_inputs
             self._emit_start(src, layer, "QACC_LO", "QACC_HI")
             src.op(f"LD IX,{layer.input_label}+{2 * first}", "the context half of the input")
             src.op(f"LD IY,{layer.weight_label}+{layer.context_offset}", "its first weight column")
-            src.op(f"LD B,{(layer.n_in - first) & 0xFF}")
+            src.op(f"LD B,{min(layer.n_in - first, CHUNK_INPUTS) & 0xFF}")
         else:
             self._emit_start(src, layer, f"{layer.bias_label}_LO", f"{layer.bias_label}_HI")
             src.op(f"LD IX,{layer.input_label}")
             src.op(f"LD IY,{layer.weight_label}")
-            src.op(f"LD B,{layer.n_in & 0xFF}", "inputs (0 means 256)")
+            src.op(f"LD B,{min(layer.n_in, CHUNK_INPUTS) & 0xFF}", "inputs (0 means 256)")
         src.op(f"CALL {self.inputs_routine}")
+        self._emit_more_inputs(src, layer, first + CHUNK_INPUTS, layer.n_in)
         self._emit_finish(src, layer)
+
+    def _emit_more_inputs(self, src: Source, layer: EncodedLayer, start: int, end: int) -> None:
+        """The inputs [start, end) after a first call that did the CHUNK_INPUTS before ``start``:
+        one more call of the shared routine per CHUNK_INPUTS (its count B is one byte). Layer 1
+        with over 256 query buckets only; a kernel whose routine leaves IX and IY at the next
+        input and its column (:attr:`leaves_next_input`) only needs the count again."""
+        for first in range(start, end, CHUNK_INPUTS):
+            count = min(end - first, CHUNK_INPUTS)
+            if not self.leaves_next_input:
+                src.op(f"LD IX,{layer.input_label}+{2 * first}", f"inputs {first} ..")
+                src.op(f"LD IY,{layer.weight_label}+{layer.weight_offset(first)}", "... and their weights")
+            src.op(f"LD B,{count & 0xFF}", f"{count} more inputs (0 means 256)")
+            src.op(f"CALL {self.inputs_routine}")
 
     def _emit_finish(self, src: Source, layer: EncodedLayer) -> None:
         p = f"L{layer.index}C"

@@ -38,6 +38,9 @@ Weights = npt.NDArray[np.int8]
 Activity = npt.NDArray[np.float64]
 #: Per input column of a layer, whether it is stored as a neuron list (the hybrid kernel only).
 ListColumns = tuple[bool, ...]
+#: Inputs the input-major kernels' shared routines take per call: they count inputs in one
+#: register (B = 0 means 256), so a wider layer 1 calls them once per chunk of this many.
+CHUNK_INPUTS = 256
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ class EncodedLayer:
     """Layer 1 with its query half hoisted: inputs [0, query_inputs) are done once per query."""
     context_offset: int = 0
     """Layer 1: bytes of weight data before the first context column."""
+    chunk_offsets: tuple[int, ...] = ()
+    """A layer of more than :data:`CHUNK_INPUTS` inputs (layer 1 with over 256 query buckets):
+    bytes of weight data before input ``CHUNK_INPUTS * k``, for k = 1, 2, ..."""
     list_columns: ListColumns = ()
     """The hybrid and sparse kernels: which columns are in their faster (larger) form."""
     columns: tuple[DataBlock, ...] = ()
@@ -80,6 +86,18 @@ class EncodedLayer:
     def data_bytes(self) -> int:
         """Bytes of the layer's weight data in the program."""
         return len(self.weights) if self.weight_size < 0 else self.weight_size
+
+    def weight_offset(self, first: int) -> int:
+        """Bytes of weight data before input ``first``: 0, a multiple of :data:`CHUNK_INPUTS`, or
+        the first context input."""
+        if first == 0:
+            return 0
+        chunk, within = divmod(first, CHUNK_INPUTS)
+        if within == 0 and chunk <= len(self.chunk_offsets):
+            return self.chunk_offsets[chunk - 1]
+        if first == self.query_inputs:
+            return self.context_offset
+        raise ValueError(f"layer {self.index}: no weight offset of input {first}")
 
     @property
     def input_label(self) -> str:
@@ -173,8 +191,9 @@ class Kernel(ABC):
         """The kernel's shared code, once per program: its ``.asm`` file."""
         src.block(inline(read(KERNEL_ROUTINES, self.routine), {}))
 
-    def context_offset(self, weight: Weights, list_columns: ListColumns, first: int) -> int:
-        """Layer 1 hoisted: bytes of its weight data before context input ``first``."""
+    def input_offset(self, weight: Weights, list_columns: ListColumns, first: int) -> int:
+        """Bytes of the layer's weight data before input ``first`` (where layer 1's context half
+        or a chunk of :data:`CHUNK_INPUTS` inputs starts)."""
         return self.weight_bytes(weight[:, :first], list_columns[:first])
 
     def weight_section(self, layer: EncodedLayer) -> Section:

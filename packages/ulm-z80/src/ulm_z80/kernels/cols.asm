@@ -349,7 +349,9 @@ COL_B3_M1:
 ;---------------------------------------------------------------------------------------------------
 ; COL_INPUTS: run COL_MAC for every nonzero input of a range   [cols kernel]
 ; In:  IX = first input (int16), IY = its weight column, B = inputs (0 means 256),
-;      (COL_STRIDE) = bytes per column. Uses all registers.
+;      (COL_STRIDE) = bytes per column.
+; Out: IX = the input after the range, IY = its column: a layer of more than 256 inputs (layer 1
+;      with over 256 query buckets) calls again with only a new B. Uses all registers.
 ;---------------------------------------------------------------------------------------------------
 COL_INPUTS:
         LD E,(IX+0)

@@ -42,6 +42,7 @@ class ColsKernel(AccumulatorKernel):
     name = "cols"
     routine = "cols.asm"
     inputs_routine = "COL_INPUTS"
+    leaves_next_input = True  # its loop steps IX and IY past every input
     shared_code_bytes = 420
     layer_code_bytes = 75
 

@@ -150,7 +150,9 @@ W4_END:
 ;---------------------------------------------------------------------------------------------------
 ; W4_INPUTS: for every nonzero input of a range, its multiples, then its column   [cols4 kernel]
 ; In:  IX = first input (int16), IY = its weight column, B = inputs (0 means 256),
-;      (COL_STRIDE) = bytes per column. Uses all registers.
+;      (COL_STRIDE) = bytes per column.
+; Out: IX = the input after the range, IY = its column: a layer of more than 256 inputs (layer 1
+;      with over 256 query buckets) calls again with only a new B. Uses all registers.
 ;---------------------------------------------------------------------------------------------------
 W4_INPUTS:
         LD E,(IX+0)

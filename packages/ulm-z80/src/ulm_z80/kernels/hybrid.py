@@ -50,10 +50,11 @@ def column_tstates(weight: Weights, activity: Activity) -> tuple[list[float], li
     return as_list, as_column
 
 
-def layer_overhead(weight: Weights) -> float:
-    """T-states per character a hybrid layer costs whatever its columns: inputs and finishing."""
+def layer_overhead(weight: Weights, hoisted_inputs: int = 0) -> float:
+    """T-states per character a hybrid layer costs whatever its columns: inputs (but those done
+    once per query) and finishing."""
     n_out, n_in = shape(weight)
-    return float(n_in * PER_INPUT + n_out * FINISH_PER_NEURON)
+    return float((n_in - hoisted_inputs) * PER_INPUT + n_out * FINISH_PER_NEURON)
 
 
 def smallest_forms(weight: Weights) -> ListColumns:
@@ -91,7 +92,7 @@ class HybridKernel(AccumulatorKernel):
         forms = list_columns or smallest_forms(weight)
         as_list, as_column = column_tstates(weight, counted(activity, hoisted_inputs))
         columns = sum(a if m else c for a, c, m in zip(as_list, as_column, forms, strict=True))
-        return columns + layer_overhead(weight)
+        return columns + layer_overhead(weight, hoisted_inputs)
 
     def weights_banner(self, layer: EncodedLayer) -> tuple[str, ...]:
         lists_count = sum(layer.list_columns)

@@ -16,7 +16,8 @@
 ; neurons), so interrupts must be off; only the nonzero weights of nonzero inputs cost time.
 ; Registers: DE = x, H = accumulator page, L = neuron; the alternate set holds counters:
 ; B' = pairs left, D' = plus count, E' = minus entries left, H' = inputs left.
-; Out: accumulators updated. Uses all registers; SP restored.
+; Out: accumulators updated. Uses all registers (IY is left on the first column: a layer of more
+;      than 256 inputs sets IX and IY again for its next call); SP restored.
 ;---------------------------------------------------------------------------------------------------
 LIST_INPUTS:
         LD A,B

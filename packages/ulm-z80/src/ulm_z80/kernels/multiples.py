@@ -35,6 +35,7 @@ class TableColumnsKernel(AccumulatorKernel):
     """A wide kernel: columns of ``bits``-bit codes, multiplied through ``MUL_TABLE``."""
 
     uses_multiples_table = True
+    leaves_next_input = True  # its loop steps IX and IY past every input
     end_label: ClassVar[str]
     """The ``CP`` whose operand the layer patches with its padded neuron count."""
     per_table: ClassVar[int]

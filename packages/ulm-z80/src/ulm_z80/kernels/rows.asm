@@ -4,22 +4,26 @@
 ; (ulm_z80/kernels/rows.py).
 ;
 ; Needs:    PK_X PK_ROWBYTES
-; Defines:  PK_DOT PK_MAC
+; Defines:  PK_DOT PK_DOT_MORE PK_MAC
 ;===================================================================================================
 
 ;---------------------------------------------------------------------------------------------------
 ; PK_DOT: HL += dot(packed weight row, input vector)   [rows kernel]
 ; In:  HL = accumulator (the bias), IX = first byte of the row (spec packing: code = w + 2,
 ;      four codes per byte, first weight in the lowest bits), (PK_X) = address of x[0],
-;      (PK_ROWBYTES) = bytes per row.
-; Out: HL = accumulator (wrapped to 16 bits), IX = first byte of the next row.
+;      (PK_ROWBYTES) = bytes per row (0 means 256).
+; Out: HL = accumulator (wrapped to 16 bits), IX = first byte of the next row, DE = &x[i] of
+;      the input after the bytes done.
 ; Uses: A, BC, DE. A padding code (2 = weight 0) is skipped like any zero weight, so the
 ; input pointer may run past the vector without ever being read there.
+; PK_DOT_MORE: the same, going on from DE = &x[i] with B = bytes (0 means 256): a row of more
+; than 256 bytes (layer 1 with over 1020 inputs) is done as PK_DOT, then PK_DOT_MORE.
 ;---------------------------------------------------------------------------------------------------
 PK_DOT:
         LD DE,(PK_X)                    ; DE = &x[i]
         LD A,(PK_ROWBYTES)
         LD B,A                          ; B = bytes left in this row
+PK_DOT_MORE:
 PK_BYTE:
         LD C,(IX+0)                     ; C = four codes
         INC IX

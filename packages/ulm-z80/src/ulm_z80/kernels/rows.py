@@ -21,6 +21,17 @@ def row_bytes(n_in: int) -> int:
     return (n_in + 3) // 4
 
 
+#: Bytes of a row PK_DOT takes in one call (its count is one byte, 0 meaning 256).
+PART_BYTES = 256
+
+
+def row_parts(n_in: int) -> list[int]:
+    """A row's bytes as PK_DOT and PK_DOT_MORE take them: one part for up to 1024 inputs, another
+    per 256 bytes more (layer 1 with 1024 query buckets and a context half)."""
+    total = row_bytes(n_in)
+    return [min(PART_BYTES, total - start) for start in range(0, total, PART_BYTES)]
+
+
 class RowsKernel(Kernel):
     name = "rows"
     routine = "rows.asm"
@@ -61,7 +72,8 @@ class RowsKernel(Kernel):
         src.label(layer.entry_label)
         src.op(f"LD HL,{layer.input_label}")
         src.op("LD (PK_X),HL")
-        src.op(f"LD A,{row_bytes(layer.n_in)}")
+        parts = row_parts(layer.n_in)
+        src.op(f"LD A,{parts[0] & 0xFF}", "the row's first 256 bytes (0 means 256)" if len(parts) > 1 else "")
         src.op("LD (PK_ROWBYTES),A")
         src.op(f"LD HL,{layer.output_label}")
         src.op("LD (PK_OUT),HL")
@@ -75,6 +87,9 @@ class RowsKernel(Kernel):
         src.op("INC IY")
         src.op("INC IY")
         src.op("CALL PK_DOT")
+        for part in parts[1:]:
+            src.op(f"LD B,{part & 0xFF}", "the row's next bytes (0 means 256); DE, IX go on")
+            src.op("CALL PK_DOT_MORE")
         emit_shift_relu(src, layer, p)
         src.op("EX DE,HL")
         src.op("LD HL,(PK_OUT)")

@@ -24,7 +24,8 @@
 ; inputs left; a zero input costs 50 T-states. A column runs in the main set with E = x (below
 ; 256), H = the accumulators' low-byte page, SP = the column, IY = SPR_NEXT; SPR_SCAN keeps the
 ; scan's SP meanwhile. Interrupts must be off (SP walks data).
-; Out: accumulators updated. Uses all registers; SP restored.
+; Out: accumulators updated. Uses all registers (IX is left on the first input, IY on SPR_NEXT: a
+;      layer of more than 256 inputs sets them again for its next call); SP restored.
 ;---------------------------------------------------------------------------------------------------
 SPR_INPUTS:
         LD (COL_SAVED_SP),SP

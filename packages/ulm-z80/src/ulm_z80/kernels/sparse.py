@@ -140,10 +140,11 @@ def column_tstates(weight: Weights, activity: Activity) -> tuple[list[float], li
     return fast, compact
 
 
-def layer_overhead(weight: Weights) -> float:
-    """T-states per character a sparse layer costs whatever its columns: the scan and finishing."""
+def layer_overhead(weight: Weights, hoisted_inputs: int = 0) -> float:
+    """T-states per character a sparse layer costs whatever its columns: the scan (but of the
+    inputs done once per query) and finishing."""
     n_out, n_in = shape(weight)
-    return float(n_in * PER_INPUT + n_out * FINISH_PER_NEURON)
+    return float((n_in - hoisted_inputs) * PER_INPUT + n_out * FINISH_PER_NEURON)
 
 
 def fast_allowed(weight: Weights) -> list[bool]:
@@ -284,8 +285,8 @@ class SparseKernel(AccumulatorKernel):
         forms = list_columns or smallest_forms(weight)
         return sum(f if m else c for f, c, m in zip(fast, compact, forms, strict=True))
 
-    def context_offset(self, weight: Weights, list_columns: ListColumns, first: int) -> int:
-        return 2 * first  # the table's entry of the first context input
+    def input_offset(self, weight: Weights, list_columns: ListColumns, first: int) -> int:
+        return 2 * first  # the table's entry of input first
 
     def encode(self, weight: Weights, list_columns: ListColumns = ()) -> bytes:
         return b""  # the data holds addresses: encode_blocks
@@ -310,7 +311,7 @@ class SparseKernel(AccumulatorKernel):
         forms = list_columns or smallest_forms(weight)
         fast, compact = column_tstates(weight, counted(activity, hoisted_inputs))
         columns = sum(f if m else c for f, c, m in zip(fast, compact, forms, strict=True))
-        return columns + layer_overhead(weight) - hoisted_inputs * PER_INPUT
+        return columns + layer_overhead(weight, hoisted_inputs)
 
     def weights_banner(self, layer: EncodedLayer) -> tuple[str, ...]:
         fast = sum(layer.list_columns)
