@@ -70,6 +70,24 @@ class _AllowedRows:
         return row
 
 
+#: Samples per block when the input matrix is filled (bounds the temporary copies).
+_FILL_BLOCK = 32768
+
+
+def _fill(
+    inputs: npt.NDArray[np.int16],
+    split: int,
+    queries: tuple[npt.NDArray[np.int16], npt.NDArray[np.intp]],
+    contexts: tuple[npt.NDArray[np.int16], npt.NDArray[np.intp]],
+) -> None:
+    """``inputs[i] = query_table[query_row[i]] ++ context_table[context_row[i]]``, a block at a time."""
+    (query_table, query_rows), (context_table, context_rows) = queries, contexts
+    for start in range(0, len(inputs), _FILL_BLOCK):
+        block = slice(start, start + _FILL_BLOCK)
+        inputs[block, :split] = query_table[query_rows[block]]
+        inputs[block, split:] = context_table[context_rows[block]]
+
+
 def encode_pairs(
     pairs: Sequence[Pair], charset: bytes, params: EncoderParams | None = None, answers: Sequence[bytes] = ()
 ) -> Samples:
@@ -78,24 +96,30 @@ def encode_pairs(
     class_of = {byte: index for index, byte in enumerate(charset)}
     eos = len(charset)
     allowed_after = _AllowedRows(answers, charset) if answers else None
-    query_cache: dict[bytes, npt.NDArray[np.int16]] = {}
-    context_cache: dict[bytes, npt.NDArray[np.int16]] = {}
-    query_rows: list[npt.NDArray[np.int16]] = []
-    context_rows: list[npt.NDArray[np.int16]] = []
+    # Each distinct query and prefix is encoded once; samples refer to them by index, and the
+    # input matrix is filled in place at the end (with 1024 query buckets it is ~2 KB a sample).
+    query_cache: dict[bytes, int] = {}
+    context_cache: dict[bytes, int] = {}
+    query_table: list[npt.NDArray[np.int16]] = []
+    context_table: list[npt.NDArray[np.int16]] = []
+    query_rows: list[int] = []
+    context_rows: list[int] = []
     allowed_rows: list[npt.NDArray[np.bool_]] = []
     targets: list[int] = []
     owners: list[int] = []
     for index, pair in enumerate(pairs):
         query_part = query_cache.get(pair.query)
         if query_part is None:
-            query_part = query_cache[pair.query] = query_buckets(pair.query, params)
+            query_part = query_cache[pair.query] = len(query_table)
+            query_table.append(query_buckets(pair.query, params))
         response = pair.response
         steps = len(response) + 1 if len(response) < params.max_output else params.max_output
         for position in range(steps):
             prefix = response[:position]
             context_part = context_cache.get(prefix)
             if context_part is None:
-                context_part = context_cache[prefix] = context_buckets(prefix, params)
+                context_part = context_cache[prefix] = len(context_table)
+                context_table.append(context_buckets(prefix, params))
             target = class_of.get(response[position], UNREACHABLE) if position < len(response) else eos
             if allowed_after is not None:
                 allowed = allowed_after(prefix)
@@ -106,11 +130,9 @@ def encode_pairs(
             context_rows.append(context_part)
             targets.append(target)
             owners.append(index)
-    width = params.query_buckets + params.context_buckets
+    inputs = np.empty((len(targets), params.query_buckets + params.context_buckets), dtype=np.int16)
     if targets:
-        inputs = np.concatenate([np.stack(query_rows), np.stack(context_rows)], axis=1).astype(np.int16)
-    else:
-        inputs = np.zeros((0, width), dtype=np.int16)
+        _fill(inputs, params.query_buckets, (np.stack(query_table), np.asarray(query_rows)), (np.stack(context_table), np.asarray(context_rows)))
     allowed_array = None
     if allowed_after is not None:
         allowed_array = np.stack(allowed_rows) if allowed_rows else np.zeros((0, eos + 1), dtype=bool)

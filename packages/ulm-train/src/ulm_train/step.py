@@ -49,8 +49,11 @@ class TrainingSamples:
         """The reachable samples; their answer-list offsets only with ``answer_loss``."""
         keep = samples.targets != UNREACHABLE
         offsets = logit_offsets(samples) if answer_loss else None
+        # Usually every sample is reachable: then the inputs are shared with ``samples``, not
+        # copied (the evaluation keeps using them; a copy would double the largest array).
+        inputs = samples.inputs if keep.all() else np.ascontiguousarray(samples.inputs[keep])
         return cls(
-            inputs=torch.from_numpy(np.ascontiguousarray(samples.inputs[keep])),
+            inputs=torch.from_numpy(inputs),
             targets=torch.from_numpy(samples.targets[keep]),
             offsets=offsets[torch.from_numpy(keep)] if offsets is not None else None,
             query_buckets=query_buckets,
