@@ -1,4 +1,4 @@
-"""Shared fixtures: the emulated CP/M machine and the anchor models (when ../shared is present)."""
+"""Shared fixtures: the emulated CP/M machine and ZX Spectrum, and the anchor models (when ../shared is present)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,19 @@ def runner() -> ComRunner:
     from ulm_emu.runner import CPMComRunner
 
     return CPMComRunner(memory_k=48)  # the target: a 48K CP/M 2.2 machine
+
+
+@pytest.fixture(scope="module")
+def zx_runner() -> ComRunner:
+    """The emulated ZX Spectrum 48K (skips when no 48K ROM is installed, e.g. without SkoolKit)."""
+    from ulm_emu.zx48 import ZX48TapeRunner, find_rom
+    from ulm_spec.errors import UlmError
+
+    try:
+        find_rom()
+    except UlmError as exc:
+        pytest.skip(f"no ZX Spectrum 48K ROM: {exc}")
+    return ZX48TapeRunner()
 
 
 def anchor(name: str) -> Model:

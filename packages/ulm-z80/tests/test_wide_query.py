@@ -121,17 +121,6 @@ def test_a_model_past_the_spec_is_a_one_line_error() -> None:
         build_program(Model(model.layers, model.charset, EncoderParams(query_buckets=2048, context_buckets=128)))
 
 
-@pytest.fixture(scope="module")
-def zx_runner() -> ComRunner:
-    from ulm_emu.zx48 import ZX48TapeRunner, find_rom
-
-    try:
-        find_rom()
-    except UlmError as exc:
-        pytest.skip(f"no ZX Spectrum 48K ROM: {exc}")
-    return ZX48TapeRunner()
-
-
 @pytest.mark.parametrize(("query", "layout"), [(512, "auto"), (1024, "flat:hybrid")])
 def test_wide_models_on_the_spectrum(query: int, layout: str, zx_runner: ComRunner) -> None:
     """INPUT is 2 * (Q + C) bytes in the Spectrum's smaller memory; chat only (no command line)."""

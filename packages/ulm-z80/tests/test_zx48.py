@@ -40,18 +40,6 @@ QUERIES = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def zx_runner() -> ComRunner:
-    from ulm_emu.zx48 import ZX48TapeRunner, find_rom
-    from ulm_spec.errors import UlmError as Missing
-
-    try:
-        find_rom()
-    except Missing as exc:
-        pytest.skip(f"no ZX Spectrum 48K ROM: {exc}")
-    return ZX48TapeRunner()
-
-
 def example(name: str) -> Model:
     return ulm_spec.load(EXAMPLES / f"{name}.ulm")
 
