@@ -71,6 +71,18 @@ def test_encode_matches_the_spec(capsys: pytest.CaptureFixture[str]) -> None:
     assert result["context_window"] == "      no"
 
 
+def test_encode_with_a_models_encoder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wide = ulm_spec.EncoderParams(query_buckets=1024, context_buckets=32)
+    model = random_model(np.random.default_rng(1), hidden=(4,), charset=b"NY", encoder=wide)
+    ulm_spec.save(model, tmp_path / "wide.ulm")
+    assert main(["encode", "the", "quick", "brown", "fox", "--context", "NO", "--model", str(tmp_path / "wide.ulm")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["query_buckets"] == ulm_spec.query_buckets(b"the quick brown fox", wide).tolist()
+    assert len(result["query_buckets"]) == 1024 and max(map(int, result["nonzero"]["query"])) > 255
+    assert result["context_buckets"] == ulm_spec.context_buckets(b"NO", wide).tolist()
+    assert main(["encode", "x", "--model", str(tmp_path / "missing.ulm")]) == 1
+
+
 def test_import_npz(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rng = np.random.default_rng(0)
     np.savez(

@@ -162,22 +162,30 @@ def _json_default(value: object) -> object:
 
 class Encode:
     help = "show the input vector (query and context buckets) a text encodes to, as JSON"
-    example = 'example:\n  ulm encode "is it alive"\n  ulm encode "is it alive" --context "NO"'
+    example = (
+        'example:\n  ulm encode "is it alive"\n  ulm encode "is it alive" --context "NO"\n'
+        '  ulm encode "is it alive" --model guess.ulm    # with the model\'s encoder (e.g. 1024 query buckets)'
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("text", nargs="+", help="the query (words are joined with spaces)")
         parser.add_argument("--context", default="", help="characters generated so far (default: none)")
+        parser.add_argument(
+            "--model", metavar="FILE",
+            help="encode as this model (.ulm or .npz) does: its bucket counts (default: the spec's, 128 + 128)",
+        )  # fmt: skip
 
     def run(self, args: argparse.Namespace) -> int:
         raw = _text_arg(args.text)
         context = args.context.encode("utf-8", errors="surrogateescape")
-        query = ulm_spec.query_buckets(raw)
-        ctx = ulm_spec.context_buckets(context)
+        encoder = ulm_spec.load_model(args.model).encoder if args.model else ulm_spec.EncoderParams()
+        query = ulm_spec.query_buckets(raw, encoder)
+        ctx = ulm_spec.context_buckets(context, encoder)
         result = {
             "normalized": ulm_spec.normalize_query(raw).decode("latin-1"),
             "trigrams": [t.decode("latin-1") for t in ulm_spec.hashing.query_trigrams(raw)],
             "query_buckets": query.tolist(),
-            "context_window": ulm_spec.context_window(context).decode("latin-1"),
+            "context_window": ulm_spec.context_window(context, encoder).decode("latin-1"),
             "context_buckets": ctx.tolist(),
             "nonzero": {"query": {str(i): int(v) for i, v in enumerate(query) if v}, "context": {str(i): int(v) for i, v in enumerate(ctx) if v}},
         }
