@@ -5,7 +5,7 @@
 By default training stops when the integer network reaches ``--target`` character accuracy on its
 training data (the recipe plus ``stop_at``), so the clock measures how fast the trainer gets
 there (98 %: the example's data is full of typos and key mashing on purpose; the shipped
-model, the whole recipe, ends at 99.4 %); ``--full`` trains with the recipe alone until it stops
+model, the whole recipe, ends higher); ``--full`` trains with the recipe alone until it stops
 by itself (fitted, plateau or the step budget). Prints steps, time per 1000 steps, wall time, accuracy and peak memory.
 """
 
