@@ -26,9 +26,9 @@ DATA_DIR = Path(__file__).parent / "data"
 #: :class:`ulm_train.config.TrainConfig`'s defaults, by field name; with the shipped data file, the
 #: single source of each model. 1024 query buckets (the most the spec allows) share fewer trigrams
 #: per input than the default 128, which is what lets a model tell apart wordings it never saw;
-#: hidden 96,128 is the widest such network whose fast (hoisted) build fits the 40 KB, and scored
+#: hidden 96,128 fills the 40 KB with layer 1's query half hoisted (the fast build), and scored
 #: best on the hand-written dev sets (against 512 buckets with 160,128 and 128 buckets with
-#: 256,256); it builds to a 37 KB ``.COM`` at about 0.15 s per character on a 4 MHz Z80. The
+#: 256,256); it builds to a 37 KB ``.COM`` at about 0.15-0.2 s per character on a 4 MHz Z80. The
 #: noisy data needs many steps, and patience per learning rate (the experiments are in
 #: ``examples/data/README.md``).
 RECIPES: dict[str, dict[str, object]] = {
