@@ -298,9 +298,9 @@ def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None,
         upgrades: list[ColumnUpgrade] = []
         total = 0.0
         for index, layer in enumerate(model.layers):
+            hoisted = hoisted_inputs(model, Plan.of([name], hoist), index)  # done once per query
             active = activity[index].copy()
-            if hoist and index == 0:
-                active[: model.encoder.query_buckets] = 0
+            active[:hoisted] = 0
             if KERNELS[name].refuses(layer) is not None:  # a 4- or 8-bit layer
                 other = _fastest_other_kernel(model, index, activity[index], hoist, name)
                 kernels.append(other.name)
@@ -319,7 +319,7 @@ def hybrid_searches(model: Model, activity: Sequence[Activity] | None = None,
                 if allowed[i] and not as_list and as_list_t[i] < as_column_t[i]:
                     upgrades.append(ColumnUpgrade(index, i, as_list_bytes[i] - as_column_bytes[i], as_column_t[i] - as_list_t[i]))
             base_columns.append(columns)
-            total += forms.layer_overhead(layer.weight, model.encoder.query_buckets if hoist and index == 0 else 0)
+            total += forms.layer_overhead(layer.weight, hoisted)
         upgrades.sort(key=lambda o: -o.gain / o.extra_bytes)
         searches.append(HybridSearch(hoist, kernels, base_columns, upgrades, total, name))
     return searches
