@@ -10,8 +10,8 @@ of the same widths can reach: a ulm model is narrower (at most 256 per layer, 40
 weights) and integer. Where even a wide float network stops short of a target, the inputs (hashed
 trigram buckets, where many trigrams share a bucket) are the limit, not the training or the 2-bit
 weights; that is how this benchmark showed that 128 buckets were too few (the spec now allows up
-to 1024, which the shipped examples use). The hand-written sets are the example's dev sets by default (tuning data; the unseen
-sets stay for the final test of the shipped models).
+to 1024, which the shipped examples use). The hand-written sets are the example's live dev sets by default (``common.DEV_SETS``, tuning
+data; the unseen sets stay for the final test of the shipped models).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ulm_spec.hashing import query_buckets
 from ulm_spec.model import EncoderParams
 from ulm_train.data import read_files
 from ulm_train.examples import DATA_DIR, data_file
+from ulm_train.examples.common import DEV_SETS
 
 Features = tuple[npt.NDArray[np.float32], list[bytes]]
 
@@ -86,7 +87,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--example", choices=("guess", "chat"), default="chat")
     parser.add_argument("--data", help="training data (default: the example's shipped training file)")
-    parser.add_argument("--eval", nargs="+", help="hand-written sets (default: the example's dev sets)")
+    parser.add_argument("--eval", nargs="+", help="hand-written sets (default: the example's live dev sets)")
     parser.add_argument("--hidden", nargs="+", default=["192,96", "256,128", "256,256", "1024,512"])
     parser.add_argument("--buckets", type=int, default=128, help="query buckets, a power of two (the spec's default: 128, at most 1024)")
     parser.add_argument("--epochs", type=int, default=20)
@@ -98,7 +99,7 @@ def main() -> int:
     if args.buckets < 1 or args.buckets & (args.buckets - 1):
         parser.error(f"--buckets {args.buckets}: expected a power of two")
     train = features(Path(args.data) if args.data else data_file(args.example, "train"), args.buckets)
-    sets = [Path(p) for p in args.eval] if args.eval else sorted(DATA_DIR.glob(f"{args.example}-dev*.txt"))
+    sets = [Path(p) for p in args.eval] if args.eval else [DATA_DIR / f"{args.example}-{part}.txt" for part in DEV_SETS]
     evaluation = {path.name: features(path, args.buckets) for path in sets}
     print(f"{args.example}: {len(train[1])} training pairs, float classifiers on {args.buckets} query buckets, "
           f"{args.epochs} epochs, dropout {args.dropout}, seed {args.seed}")

@@ -119,7 +119,7 @@ def test_chat_corpus_rules_label_a_given_file(tmp_path: Path) -> None:
     ]
 
 
-NATURAL_FILES = {"guess": guess.NATURAL_FILE, "chat": chat.NATURAL_FILE}
+NATURAL_FILES = {"guess": guess.NATURAL_FILES, "chat": chat.NATURAL_FILES}
 
 
 def _normalised_queries(path: Path) -> set[bytes]:
@@ -127,15 +127,16 @@ def _normalised_queries(path: Path) -> set[bytes]:
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_natural_lines_train_and_never_repeat_an_evaluation_line(name: str) -> None:
-    natural = NATURAL_FILES[name]
+def test_hand_written_lines_train_and_never_repeat_a_live_evaluation_line(name: str) -> None:
+    files = NATURAL_FILES[name]
+    assert [path.name for path in files] == [f"{name}-{part}.txt" for part in ("natural", *common.RETIRED_SETS)]
     train = {pair.query: pair.response for pair in _generated(name).train + _generated(name).heldout}
-    lines = read_files([natural], strict=True).pairs
-    assert len(lines) >= 500
+    lines = read_files(files, strict=True).pairs
+    assert len(lines) >= 1500
     for pair in lines:  # every hand-written line, in its own words and with its own answer
         assert train.get(pair.query, pair.response) == pair.response, pair.query
-    evaluation = set().union(*(_normalised_queries(p) for p in DATA_DIR.glob(f"{name}-*.txt") if "dev" in p.name or "unseen" in p.name))
-    assert evaluation, "no hand-written evaluation sets found"
+    evaluation = set().union(*(_normalised_queries(p) for p in common.evaluation_files(name)))
+    assert len(evaluation) >= 200, "no live hand-written evaluation sets found"
     assert not {pair.query for pair in lines} & evaluation
 
 

@@ -353,7 +353,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", nargs="*", help="training data files (input|response per line)")
     parser.add_argument("--example", choices=("guess", "chat"),
                         help="a shipped example: its training data, its recipe, and as held-out data its "
-                        "held-out and hand-written dev sets")  # fmt: skip
+                        "held-out set and its live hand-written dev set")  # fmt: skip
     parser.add_argument("--heldout", nargs="+", default=[], metavar="FILE", help="held-out data files")
     parser.add_argument("--seeds", type=int, default=3, metavar="N", help="seeds per configuration: 0 .. N-1 (default 3)")
     parser.add_argument("--quick", action="store_true",
@@ -392,6 +392,7 @@ def _study_data(args: argparse.Namespace) -> tuple[list[Pair], list[Pair], str, 
     """Training pairs, held-out pairs, a label for the data, the example's recipe."""
     from ulm_train.data import read_files
     from ulm_train.examples import DATA_DIR, RECIPES
+    from ulm_train.examples.common import DEV_SETS
 
     if args.example and args.data:
         raise UlmError("give data files or --example, not both")
@@ -399,7 +400,7 @@ def _study_data(args: argparse.Namespace) -> tuple[list[Pair], list[Pair], str, 
         raise UlmError("no training data: give data files or --example guess|chat")
     if args.example:
         train_files = [DATA_DIR / f"{args.example}-train.txt"]
-        heldout_files = [DATA_DIR / f"{args.example}-{part}.txt" for part in ("heldout", "dev")] + list(args.heldout)
+        heldout_files = [DATA_DIR / f"{args.example}-{part}.txt" for part in ("heldout", *DEV_SETS)] + list(args.heldout)
         recipe, label = RECIPES[args.example], f"example {args.example}"
     else:
         train_files, heldout_files, recipe, label = list(args.data), list(args.heldout), {}, ", ".join(Path(p).name for p in args.data)

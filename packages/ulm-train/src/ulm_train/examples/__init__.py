@@ -17,10 +17,9 @@ from ulm_spec.errors import UlmError
 from ulm_spec.files import atomic_write
 from ulm_train.data import format_pairs
 from ulm_train.examples import chat, guess
-from ulm_train.examples.common import Split
+from ulm_train.examples.common import DATA_DIR, Split
 
 EXAMPLES = ("guess", "chat")
-DATA_DIR = Path(__file__).parent / "data"
 
 #: The training options of the example models (``ulm train --example NAME``): overrides of
 #: :class:`ulm_train.config.TrainConfig`'s defaults, by field name; with the shipped data file, the
@@ -32,7 +31,7 @@ DATA_DIR = Path(__file__).parent / "data"
 #: noisy data needs many steps, and patience per learning rate (the experiments are in
 #: ``examples/data/README.md``).
 RECIPES: dict[str, dict[str, object]] = {
-    "guess": {"query_buckets": 1024, "hidden": (96, 128), "input_dropout": 0.1, "patience": 5000, "max_steps": 100_000},
+    "guess": {"query_buckets": 1024, "hidden": (96, 128), "input_dropout": 0.1, "patience": 5000, "max_steps": 150_000},
     "chat": {"query_buckets": 1024, "hidden": (96, 128), "input_dropout": 0.1, "patience": 5000, "max_steps": 100_000},
 }
 #: How the shipped data files are named in a model's metadata, wherever the package is installed.

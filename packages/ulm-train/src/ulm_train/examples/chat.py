@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from ulm_spec.text import normalize_query
@@ -30,6 +31,7 @@ from ulm_train.examples.common import (
     Split,
     VariantPlan,
     build_split,
+    hand_written_files,
     natural_phrasings,
     sample,
     weighted,
@@ -377,8 +379,9 @@ def corpus_phrasings(path: Path = CORPUS_FILE) -> list[Phrasing]:
     return out
 
 
-#: Hand-written training lines in real wordings, for every answer (see :func:`natural_phrasings`).
-NATURAL_FILE = Path(__file__).parent / "data" / "chat-natural.txt"
+#: Hand-written training lines in real wordings, for every answer (see :func:`natural_phrasings`):
+#: the natural phrasings and the retired evaluation sets.
+NATURAL_FILES = hand_written_files("chat")
 
 
 def _answer_of() -> dict[str, str]:
@@ -391,9 +394,9 @@ def answers() -> set[str]:
     return set(_answer_of().values())
 
 
-def natural(path: Path = NATURAL_FILE) -> list[Phrasing]:
-    """The hand-written lines of ``data/chat-natural.txt``."""
-    return natural_phrasings(path, answers())
+def natural(paths: Sequence[Path] = NATURAL_FILES) -> list[Phrasing]:
+    """The hand-written training lines (``data/chat-natural.txt`` and the retired sets)."""
+    return [p for path in paths for p in natural_phrasings(path, answers())]
 
 
 def _composed(rng: random.Random, per_filler: int) -> list[Phrasing]:
@@ -414,7 +417,7 @@ def _nonsense(rng: random.Random) -> list[Phrasing]:
     out = [Phrasing(text, "DUNNO", "unknown") for text in world]
     mashed = offtopic.gibberish(rng, 1200) + offtopic.word_salad(rng, 800)
     out += [Phrasing(text, "HUH?", "nonsense", reorderable=False, plain=True) for text in mashed]
-    out += [Phrasing(text, "HUH?", "statement", reorderable=False) for text in offtopic.statements(rng, 250)]
+    out += [Phrasing(text, "HUH?", "statement", reorderable=False) for text in offtopic.statements(rng, 900)]
     return out
 
 

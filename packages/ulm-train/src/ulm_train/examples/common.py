@@ -354,6 +354,30 @@ def sample(rng: random.Random, items: Sequence[str], count: int) -> list[str]:
     return rng.sample(list(items), min(count, len(items)))
 
 
+#: Where the shipped example data lives: generated files, hand-written training lines and evaluation sets.
+DATA_DIR = Path(__file__).parent / "data"
+#: Hand-written evaluation sets that have served as a final test, been tuned against, and then
+#: been retired into training data: real wordings by other writers, worth more as training lines
+#: than as a fourth and fifth tuning set. The live sets are ``NAME-dev4.txt`` (tuning) and
+#: ``NAME-unseen.txt`` (final test only); see ``data/README.md``.
+RETIRED_SETS = ("dev", "dev2", "dev3")
+#: The live hand-written evaluation sets: ``dev4`` may be tuned against; ``unseen`` is never used
+#: for anything but reporting final accuracy. No training line may equal one of their lines.
+DEV_SETS = ("dev4",)
+UNSEEN_SET = "unseen"
+
+
+def evaluation_files(name: str) -> list[Path]:
+    """The live evaluation sets of example ``name`` that exist (dev sets first, then unseen)."""
+    paths = [DATA_DIR / f"{name}-{part}.txt" for part in (*DEV_SETS, UNSEEN_SET)]
+    return [path for path in paths if path.is_file()]
+
+
+def hand_written_files(name: str) -> list[Path]:
+    """The hand-written training lines of example ``name``: its natural phrasings and retired sets."""
+    return [DATA_DIR / f"{name}-{part}.txt" for part in ("natural", *RETIRED_SETS)]
+
+
 def natural_phrasings(path: Path, answers: Iterable[str]) -> list[Phrasing]:
     """The hand-written training lines of ``path`` (``query|ANSWER``; ``#`` starts a comment line),
     as phrasings of the group ``natural`` that keep their word order.

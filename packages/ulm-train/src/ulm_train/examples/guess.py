@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from ulm_train.examples import chat, offtopic
 from ulm_train.examples.common import (
@@ -28,6 +28,7 @@ from ulm_train.examples.common import (
     Split,
     VariantPlan,
     build_split,
+    hand_written_files,
     natural_phrasings,
     sample,
     weighted,
@@ -36,8 +37,9 @@ from ulm_train.examples.common import (
 
 YES, NO, MAYBE, WIN, IDK = "YES", "NO", "MAYBE", "WIN", "IDK"
 ANSWERS = (YES, NO, MAYBE, WIN, IDK)
-#: Hand-written training questions about the cat, in real wordings (see :func:`natural_phrasings`).
-NATURAL_FILE = Path(__file__).parent / "data" / "guess-natural.txt"
+#: Hand-written training questions about the cat, in real wordings (see :func:`natural_phrasings`):
+#: the natural phrasings and the retired evaluation sets.
+NATURAL_FILES = hand_written_files("guess")
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ ATTRIBUTES = (
     Attribute("alive", ("alive", "living", "a living thing", "a living creature", "a living being", "organic", "real", "a life form"),
               ("breathe", "grow", "die", "have a heartbeat", "need air")),
     Attribute("animal", ("an animal", "a creature", "a beast", "an organism", "in the animal kingdom"),
-              (), ("a face", "eyes", "ears", "a nose", "a mouth", "a brain", "a heart")),
+              (), ("a face", "eyes", "ears", "a nose", "a mouth", "a brain", "a heart", "a backbone", "a skeleton",
+                   "bones", "blood", "a tongue")),
     Attribute("mammal", ("a mammal", "warm blooded")),
     Attribute("pet", ("a pet", "kept as a pet", "a house pet", "a common pet", "a domestic animal", "domestic", "tame"),
               ("live with people", "live with humans", "have an owner"), (), ("keep as a pet", "adopt", "own")),
@@ -117,12 +120,24 @@ ATTRIBUTES = (
     Attribute("green", ("green", "dark green", "light green", "bright green")),
     Attribute("wild", ("dangerous", "scary", "wild", "fierce", "aggressive", "poisonous", "deadly", "a danger to people"),
               ("bite", "attack people", "hurt people", "scratch people")),
-    Attribute("cute", ("cute", "nice to pet", "friendly", "cuddly", "adorable", "sweet natured", "lovable",
-                       "pretty", "loved by people", "playful"), ("like to be petted", "like cuddles", "play"), (),
-              ("pet", "stroke", "cuddle", "hug", "play with")),
+    Attribute("cute", ("cute", "nice to pet", "adorable", "lovable", "pretty", "loved by people", "playful"),
+              ("play",), (), ("pet", "stroke", "cuddle", "hug", "play with")),
+    # What depends on the animal's nature, age, sex and keeping, not on its kind.
+    Attribute("friendly", ("friendly", "cuddly", "sweet natured", "gentle", "affectionate", "good with kids",
+                           "good natured", "shy", "grumpy", "well behaved", "naughty"),
+              ("like to be petted", "like cuddles", "like people", "like being held", "like strangers",
+               "sit on your lap", "come when called", "get along with dogs")),
+    Attribute("sex", ("male", "female", "a male", "a female", "a he", "a she", "a boy animal", "a girl animal",
+                      "neutered", "spayed")),
+    Attribute("age", ("old", "young", "elderly", "an adult", "fully grown", "grown up", "a youngster", "a senior",
+                      "middle aged", "getting old", "very old", "quite young")),
+    Attribute("kept", ("long haired", "short haired", "wearing a collar", "microchipped", "chipped", "vaccinated",
+                       "a pedigree", "a purebred", "a rescue", "named", "well fed"),
+              ("have a name", "go to the vet"),
+              ("a collar", "long hair", "short hair", "a bell on its collar", "a microchip", "a name")),
     Attribute("person", ("a person", "a human", "a man", "a woman", "a child", "a human being",
                          "someone famous", "a celebrity", "a baby", "a boy", "a girl"),
-              ("talk", "speak", "read", "write", "drive a car", "wear clothes", "have a job"), ("a name", "hands")),
+              ("talk", "speak", "read", "write", "drive a car", "wear clothes", "have a job"), ("hands",)),
     Attribute("shape", ("round", "square", "flat", "rectangular", "long and thin", "triangle shaped", "a cube")),
     Attribute("holdable", ("able to fit in a box",), ("fit in my hand", "fit in a box", "fit in a bag",
                                                        "fit in a pocket", "fit in my pocket"),
@@ -139,18 +154,18 @@ ATTRIBUTES = (
 KNOWLEDGE: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "cat": (
         frozenset("alive animal mammal pet small legs fur tail claws eats hunts indoors sleeps cute".split()),
-        frozenset("swims outdoors dark wild holdable heavy costly".split()),
+        frozenset("swims outdoors dark wild holdable heavy costly friendly sex age kept".split()),
     ),
     "dog": (
         frozenset("alive animal mammal pet legs fur tail bark eats hunts indoors sleeps cute outdoors".split()),
-        frozenset("big small swims dark wild heavy costly".split()),
+        frozenset("big small swims dark wild heavy costly friendly sex age kept".split()),
     ),
-    "fish": (frozenset("alive animal swims water eats tail eggs small holdable".split()), frozenset("pet edible blue dark".split())),
-    "bird": (frozenset("alive animal flies legs eats tail eggs small outdoors sleeps".split()), frozenset("pet blue dark cute".split())),
-    "car": (frozenset("machine made big heavy outdoors costly".split()), frozenset("dark blue".split())),
-    "tree": (frozenset("alive plant big heavy outdoors green".split()), frozenset("edible".split())),
+    "fish": (frozenset("alive animal swims water eats tail eggs small holdable".split()), frozenset("pet edible blue dark sex age".split())),
+    "bird": (frozenset("alive animal flies legs eats tail eggs small outdoors sleeps".split()), frozenset("pet blue dark cute friendly sex age".split())),
+    "car": (frozenset("machine made big heavy outdoors costly".split()), frozenset("dark blue age".split())),
+    "tree": (frozenset("alive plant big heavy outdoors green".split()), frozenset("edible age".split())),
     "apple": (frozenset("edible small holdable shape".split()), frozenset("plant blue green".split())),
-    "phone": (frozenset("machine made small holdable indoors costly".split()), frozenset("dark shape".split())),
+    "phone": (frozenset("machine made small holdable indoors costly".split()), frozenset("dark shape age".split())),
 }  # fmt: skip
 
 #: Words the secret may be named by; naming it wins.
@@ -180,6 +195,22 @@ OTHER_GUESSES = (
     "sun", "moon", "star", "cloud", "mountain", "river", "carrot", "potato", "orange", "pizza",
     "cake", "bread", "egg", "cheese", "baby", "man", "woman", "teacher", "doctor", "toy", "doll",
     "lion cub", "tiger cub", "stuffed animal", "cartoon cat", "dinosaur", "unicorn", "dragon",
+    "tortoise", "gerbil", "mole", "badger", "beaver", "raccoon", "skunk", "moose", "bison", "llama",
+    "alpaca", "pony", "mule", "bull", "lamb", "goose", "swan", "pigeon", "crow", "seagull", "robin",
+    "sparrow", "hawk", "flamingo", "peacock", "ostrich", "budgie", "canary", "hen", "rooster", "turkey",
+    "salmon", "tuna", "crab", "lobster", "jellyfish", "starfish", "seal", "walrus", "polar bear", "wombat",
+    "platypus", "sloth", "chimp", "orangutan", "baboon", "lemur", "meerkat", "weasel", "chinchilla",
+    "worm", "snail", "slug", "beetle", "ladybird", "fly", "mosquito", "wasp", "moth", "caterpillar",
+    "scorpion", "toad", "newt", "iguana", "chameleon", "gecko", "alligator", "tarantula", "poodle",
+    "labrador", "fridge", "kettle", "toaster", "microwave", "oven", "mirror", "pillow", "blanket",
+    "rug", "vase", "plate", "bowl", "fork", "knife", "mug", "candle", "torch", "umbrella", "wallet",
+    "watch", "ring", "backpack", "suitcase", "box", "basket", "broom", "bucket", "hammer", "ladder",
+    "bicycle", "scooter", "motorbike", "truck", "lorry", "van", "tractor", "helicopter", "ship",
+    "submarine", "skateboard", "kite", "balloon", "drum", "violin", "trumpet", "radio",
+    "camera", "printer", "newspaper", "coin", "sandwich", "burger", "biscuit", "cookie", "chocolate",
+    "grape", "strawberry", "lemon", "pear", "tomato", "mushroom", "snowman", "ghost", "alien",
+    "mermaid", "vampire", "pirate", "king", "queen", "nurse", "farmer", "astronaut", "cushion",
+    "cactus", "rose", "daisy", "sunflower", "stone", "brick", "planet",
 )  # fmt: skip
 
 #: ``{s}``: the ways to name the object (``"it"`` most often).
@@ -332,6 +363,24 @@ def _attribute_phrasings(secret: str, rng: random.Random, per_form: int) -> tupl
     return out, protected
 
 
+#: Words around a guessed name that keep it a guess of that thing: "a sly old fox?", "penguin from
+#: the zoo?". The secret gets only words that cannot make it another animal ("a big cat" could be a lion).
+GUESS_WORDS_BEFORE = ("little", "big", "old", "young", "baby", "pet", "wild", "fluffy", "brown", "grey", "tiny",
+                      "giant", "sly", "fat", "cute", "common", "ordinary", "regular", "normal", "plain old")
+SECRET_WORDS_BEFORE = ("little", "pet", "fluffy", "cute", "sleepy", "nice", "lovely", "furry", "ordinary",
+                       "regular", "normal", "common", "plain old", "household", "family")
+GUESS_WORDS_AFTER = ("from the zoo", "in a field", "in the garden", "on a farm", "in a cage", "in a bowl",
+                     "i suppose", "perhaps", "i reckon", "then", "by any chance", "in the wild", "next door",
+                     "from the pet shop", "like in the films", "or something like that", "of some kind")
+
+
+def _described(name: str, before: Sequence[str], rng: random.Random) -> str:
+    """``name`` with a word before it or a phrase after it."""
+    if rng.random() < 0.5:
+        return f"{rng.choice(before)} {name}"
+    return f"{name} {rng.choice(GUESS_WORDS_AFTER)}"
+
+
 def _guess_phrasings(secret: str, rng: random.Random) -> tuple[list[Phrasing], set[str]]:
     out: list[Phrasing] = []
     protected: set[str] = set()
@@ -339,12 +388,16 @@ def _guess_phrasings(secret: str, rng: random.Random) -> tuple[list[Phrasing], s
     others = [o for o in dict.fromkeys(OTHER_GUESSES + tuple(n for k, v in SECRET_NAMES.items() for n in v))
               if o not in names]  # fmt: skip
     for name, answer, count in [(n, WIN, 40) for n in names] + [(o, NO, 8) for o in others]:
+        group = "guess-secret" if answer == WIN else "guess-other"
         first = GUESS_FRAMES[0].format(a=with_article(name), n=name)
         protected.add(first)
-        out.append(Phrasing(first, answer, "guess-secret" if answer == WIN else "guess-other"))
+        out.append(Phrasing(first, answer, group))
         for frame in sample(rng, GUESS_FRAMES[1:], count):
-            text = frame.format(a=with_article(name), n=name)
-            out.append(Phrasing(text, answer, "guess-secret" if answer == WIN else "guess-other"))
+            out.append(Phrasing(frame.format(a=with_article(name), n=name), answer, group))
+        before = SECRET_WORDS_BEFORE if answer == WIN else GUESS_WORDS_BEFORE
+        for frame in sample(rng, GUESS_FRAMES[1:], count // 4):
+            described = _described(name, before, rng)
+            out.append(Phrasing(frame.format(a=with_article(described), n=described), answer, group))
     return out, protected
 
 
@@ -372,7 +425,7 @@ def _off_topic_phrasings(rng: random.Random) -> list[Phrasing]:
     texts += [(t, "small-talk") for t in _chat_small_talk()]
     texts += [(t, "world") for t in offtopic.world_questions(rng, 12)]
     texts += [(t, "other-subject") for t in _other_subject_questions(rng, 500)]
-    texts += [(t, "statement") for t in offtopic.statements(rng, 150)]
+    texts += [(t, "statement") for t in offtopic.statements(rng, 400)]
     guessable = set(OTHER_GUESSES) | {n for names in SECRET_NAMES.values() for n in names}
     neutral = tuple(w for w in offtopic.NEUTRAL_WORDS if w not in guessable)
     texts += [(t, "gibberish") for t in offtopic.gibberish(rng, 1200) + offtopic.word_salad(rng, 600, neutral)]
@@ -384,11 +437,13 @@ def _off_topic_phrasings(rng: random.Random) -> list[Phrasing]:
 
 def _chat_small_talk() -> list[str]:
     """The ``chat`` example's hand-written phrasings, except the ones about "it" or "this" (which
-    could be about the object): small talk, none of it a question about the object."""
+    could be about the object) and the short ones that name a thing one could guess ("dog?"): small talk,
+    none of it a question about the object."""
     about_object = re.compile(r"\b(it|this|thing)\b")
+    guessable = set(OTHER_GUESSES) | {n for names in SECRET_NAMES.values() for n in names}
     texts = [text for _, phrasings in chat.INTENTS.values() for text in phrasings]
     texts += [p.text for p in chat.natural()]
-    return [text for text in texts if not about_object.search(text)]
+    return [t for t in texts if not about_object.search(t) and not (len(t.split()) <= 3 and guessable & set(re.findall(r"[a-z]+", t)))]
 
 
 def phrasings(secret: str = "cat", seed: int = 0) -> tuple[list[Phrasing], set[str]]:
@@ -398,7 +453,7 @@ def phrasings(secret: str = "cat", seed: int = 0) -> tuple[list[Phrasing], set[s
     rng = random.Random(seed)
     attributes, protected = _attribute_phrasings(secret, rng, per_form=10)
     guesses, guess_protected = _guess_phrasings(secret, rng)
-    natural = natural_phrasings(NATURAL_FILE, ANSWERS) if secret == "cat" else []
+    natural = [p for path in NATURAL_FILES for p in natural_phrasings(path, ANSWERS)] if secret == "cat" else []
     off_topic = _off_topic_phrasings(rng)
     protected |= guess_protected | {p.text for p in off_topic if p.group == "off-topic"}
     return weighted(attributes + guesses + natural + off_topic, target=1000, cap=3), protected

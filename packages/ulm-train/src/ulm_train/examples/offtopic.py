@@ -219,8 +219,25 @@ _THINGS = (
     "coffee", "dinner", "train", "street", "shop", "teacher", "sister", "brother", "neighbour",
     "mum", "dad", "boss", "cat", "dog", "fridge", "sofa", "tv", "laptop", "school", "office",
 )  # fmt: skip
-_DID = ("bought", "found", "lost", "saw", "made", "fixed", "broke", "sold", "painted", "cleaned", "washed")
-_PLACES_NEAR = ("park", "shop", "station", "beach", "office", "library", "market", "garden", "city", "gym")
+_DID = ("bought", "found", "lost", "saw", "made", "fixed", "broke", "sold", "painted", "cleaned", "washed",
+        "borrowed", "dropped", "forgot", "cooked", "ordered", "moved", "hid", "burnt", "returned")
+_PLACES_NEAR = ("park", "shop", "station", "beach", "office", "library", "market", "garden", "city", "gym",
+                "pub", "dentist", "zoo", "museum", "airport", "cinema", "supermarket", "pool")
+_PEOPLE = ("my sister", "my brother", "my friend", "my mum", "my dad", "my neighbour", "my boss", "the teacher",
+           "my uncle", "my aunt", "my cousin", "my flatmate", "the postman", "my grandma", "my grandad",
+           "our team", "my son", "my daughter", "the kids", "my wife", "my husband", "the baby", "my mate",
+           "the plumber", "our landlord", "the lady next door", "my boyfriend", "my girlfriend", "the coach")
+#: What people do, as a statement ("my brother plays the tuba"): nothing a chatbot could answer.
+_HABITS = ("plays the tuba", "plays golf on sundays", "works at a bank", "lives in leeds", "drives a van",
+           "collects stamps", "hates mondays", "bakes bread", "sings in a choir", "snores", "grows tomatoes",
+           "knits scarves", "runs every morning", "fixes bikes", "teaches maths", "keeps bees", "rides a horse",
+           "paints fences", "speaks french", "watches football", "sells cars", "writes poems", "keeps chickens",
+           "went to spain", "got a new job", "moved house", "broke a leg", "won a raffle", "missed the bus",
+           "lost the keys", "is a nurse", "is left handed", "is very tall", "has a beard", "wears a hat")
+_TIMES = ("today", "yesterday", "again", "this morning", "last week", "on monday", "tonight", "this week",
+          "last night", "at lunch")
+_PLURALS = ("carrots", "apples", "shoes", "tickets", "buses", "trains", "eggs", "flowers", "prices", "roads",
+            "leaves", "bananas", "socks", "windows", "the shops", "the lights", "my plants", "the tomatoes")
 
 
 def _statement(rng: random.Random) -> str:
@@ -229,13 +246,19 @@ def _statement(rng: random.Random) -> str:
     return c(
         (
             f"my {thing} is {c(_ADJECTIVES)}",
-            f"the {thing} was {c(_ADJECTIVES)} {c(('today', 'yesterday', 'again', 'this morning'))}",
+            f"the {thing} was {c(_ADJECTIVES)} {c(_TIMES)}",
             f"i {c(_DID)} {c(('a', 'the', 'my', 'a new', 'some'))} {c(_THINGS + NEUTRAL_WORDS)}",
-            f"we went to the {c(_PLACES_NEAR)} {c(('today', 'yesterday', 'last week', 'on monday'))}",
+            f"we went to the {c(_PLACES_NEAR)} {c(_TIMES)}",
             f"the {thing} {c(('sat', 'stood', 'was', 'fell'))} {c(('on', 'under', 'near', 'in'))} the {c(NEUTRAL_WORDS)}",
             f"there is a {c(NEUTRAL_WORDS)} in my {c(_THINGS)}",
-            f"my {c(('sister', 'brother', 'friend', 'mum', 'dad', 'neighbour'))} has a {c(_ADJECTIVES)} {thing}",
-            f"the {c(('sky', 'grass', 'sea', 'road', 'sun'))} was {c(_ADJECTIVES)} {c(('today', 'this morning', 'yesterday'))}",
+            f"{c(_PEOPLE)} has a {c(_ADJECTIVES)} {thing}",
+            f"the {c(('sky', 'grass', 'sea', 'road', 'sun'))} was {c(_ADJECTIVES)} {c(_TIMES)}",
+            f"{c(_PEOPLE)} {c(_HABITS)}",
+            f"{c(_PEOPLE)} {c(_DID)} the {c(_THINGS + NEUTRAL_WORDS)} {c(_TIMES)}",
+            f"{c(_PLURALS)} are {c(_ADJECTIVES)} {c(_TIMES)}",
+            f"there are {c(('two', 'three', 'five', 'nine', 'ten', 'twelve'))} {c(NEUTRAL_WORDS)}s in the {c(_THINGS)}",
+            f"the {c(NEUTRAL_WORDS)} is on the {c(NEUTRAL_WORDS)}",
+            f"{c(_PEOPLE)} is at the {c(_PLACES_NEAR)}",
         )
     )  # fmt: skip
 
