@@ -415,7 +415,7 @@ def _composed(rng: random.Random, per_filler: int) -> list[Phrasing]:
 def _nonsense(rng: random.Random) -> list[Phrasing]:
     world = offtopic.world_questions(rng, 10)
     out = [Phrasing(text, "DUNNO", "unknown") for text in world]
-    mashed = offtopic.gibberish(rng, 1200) + offtopic.word_salad(rng, 800)
+    mashed = offtopic.gibberish(rng, 1200) + offtopic.word_salad(rng, 1200)
     out += [Phrasing(text, "HUH?", "nonsense", reorderable=False, plain=True) for text in mashed]
     out += [Phrasing(text, "HUH?", "statement", reorderable=False) for text in offtopic.statements(rng, 900)]
     return out

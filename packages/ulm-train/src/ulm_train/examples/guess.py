@@ -428,7 +428,7 @@ def _off_topic_phrasings(rng: random.Random) -> list[Phrasing]:
     texts += [(t, "statement") for t in offtopic.statements(rng, 400)]
     guessable = set(OTHER_GUESSES) | {n for names in SECRET_NAMES.values() for n in names}
     neutral = tuple(w for w in offtopic.NEUTRAL_WORDS if w not in guessable)
-    texts += [(t, "gibberish") for t in offtopic.gibberish(rng, 1200) + offtopic.word_salad(rng, 600, neutral)]
+    texts += [(t, "gibberish") for t in offtopic.gibberish(rng, 1200) + offtopic.word_salad(rng, 900, neutral)]
     return [
         Phrasing(text, IDK, group, reorderable=group in ("off-topic", "small-talk"), plain=group == "gibberish")
         for text, group in texts

@@ -195,13 +195,47 @@ NEUTRAL_WORDS = (
     "engine", "wheel", "hammer", "nail", "screw", "rope", "chain", "basket", "umbrella", "jacket",
     "trousers", "scarf", "glove", "ring", "necklace", "watch", "clock", "calendar", "ticket",
     "monkey", "dishwasher", "toaster", "blender", "sofa", "fence", "gate", "roof", "chimney",
+    "gravel", "accordion", "radiator", "cupboard", "spatula", "stapler", "doormat", "hosepipe", "wheelbarrow",
+    "shovel", "rake", "bin", "drawer", "shelf", "curtain", "hallway", "staircase", "attic", "cellar", "garage",
+    "driveway", "pavement", "lamppost", "postbox", "traffic", "tunnel", "motorway", "roundabout", "harbour",
+    "lighthouse", "pier", "cliff", "valley", "meadow", "pond", "puddle", "hedge", "pebble", "boulder", "mud",
+    "sand", "dust", "brick", "concrete", "cement", "plaster", "tile", "marble", "copper", "brass", "velvet",
+    "denim", "cotton", "wool", "leather", "silk", "cardboard", "envelope", "parcel", "stamp", "receipt",
+    "invoice", "spreadsheet", "folder", "paperclip", "eraser", "crayon", "marker", "notebook", "diary",
+    "magazine", "newspaper", "leaflet", "poster", "postcard", "sticker", "ribbon", "balloon", "confetti",
+    "trampoline", "swing", "seesaw", "skateboard", "scooter", "helmet", "wetsuit", "snorkel", "paddle",
+    "anchor", "sail", "oar", "compass", "lantern", "torch", "matches", "lighter", "fireplace", "bonfire",
+    "barbecue", "sausage", "bacon", "omelette", "porridge", "cereal", "toast", "crumpet", "scone", "biscuit",
+    "waffle", "doughnut", "custard", "jelly", "marmalade", "jam", "honey", "mustard", "ketchup", "vinegar",
+    "gravy", "stew", "curry", "risotto", "lasagne", "broccoli", "cabbage", "lettuce", "cucumber", "celery",
+    "spinach", "parsnip", "turnip", "beetroot", "pumpkin", "courgette", "aubergine", "avocado", "mango",
+    "pineapple", "coconut", "peach", "plum", "apricot", "melon", "kiwi", "walnut", "peanut", "almond",
+    "cinnamon", "ginger", "nutmeg", "flour", "yeast", "butter", "yoghurt", "cream", "teaspoon", "saucepan",
+    "frying pan", "colander", "whisk", "ladle", "tongs", "grater", "peeler", "corkscrew", "tin opener",
+    "sink", "tap", "plughole", "sponge", "bleach", "detergent", "mop", "duster", "hoover", "ironing board",
+    "clothes peg", "hanger", "wardrobe", "dresser", "mattress", "duvet", "quilt", "cushion", "armchair",
+    "footstool", "bookcase", "radiator valve", "thermostat", "boiler", "fuse", "socket", "cable", "plug",
+    "battery", "lightbulb", "switch", "antenna", "satellite", "tractor", "lorry", "tram", "ferry", "canoe",
+    "yacht", "glider", "parachute", "escalator", "lift", "platform", "timetable", "suitcase", "passport",
+    "luggage", "souvenir", "museum", "gallery", "library", "bakery", "butcher", "chemist", "post office",
+    "launderette", "petrol station", "car park", "playground", "allotment", "greenhouse", "shed", "compost",
+    "fertiliser", "seedling", "tulip", "daffodil", "daisy", "dandelion", "nettle", "ivy", "moss", "fern",
+    "acorn", "conker", "pine cone", "twig", "log", "stump", "sawdust", "plank", "screwdriver", "spanner",
+    "wrench", "pliers", "chisel", "drill", "tape measure", "glue", "string", "twine", "thread", "needle",
+    "thimble", "zip", "velcro", "buckle", "shoelace", "slipper", "wellies", "flip flops", "raincoat", "cardigan",
+    "waistcoat", "pyjamas", "dressing gown", "apron", "bib", "nappy", "pram", "cot", "rattle", "jigsaw",
+    "domino", "marble run", "kite string", "yo yo", "frisbee", "cricket bat", "hockey stick", "golf ball",
+    "snooker", "darts", "chess", "draughts", "bingo", "raffle", "lottery", "carnival", "parade", "fireworks",
+    "thunder", "lightning", "drizzle", "hail", "sleet", "fog", "mist", "frost", "breeze", "gust", "rainbow",
+    "tuba", "trombone", "clarinet", "flute", "harp", "cello", "banjo", "ukulele", "harmonica", "xylophone",
 )  # fmt: skip
 _LINKS = ("and", "or", "with", "of", "the", "in", "on", "for")
 
 
 def word_salad(rng: random.Random, count: int, words: tuple[str, ...] = NEUTRAL_WORDS) -> list[str]:
-    """``count`` strings of 1-4 random ``words``, sometimes joined by a small word."""
-    out = []
+    """Every one of ``words`` alone (people do type a single word), then ``count`` strings of 1-4
+    random ``words``, sometimes joined by a small word."""
+    out = list(words)
     for _ in range(count):
         picked = [rng.choice(words) + ("s" if rng.random() < 0.25 else "") for _ in range(rng.randint(1, 4))]
         if len(picked) > 1 and rng.random() < 0.4:
