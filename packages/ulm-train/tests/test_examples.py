@@ -72,6 +72,42 @@ def test_guess_answers_follow_the_knowledge_base() -> None:
     assert len(off_topic) > 1000 and {p.answer for p in off_topic} == {"IDK"}
 
 
+def test_guess_what_depends_on_the_cat_is_maybe() -> None:
+    found = {pair.query: pair.response for pair in _generated("guess").train}
+    for query in (b"is it friendly", b"is it male", b"is it old", b"does it have a collar", b"is it a rescue"):
+        assert found[query] == b"MAYBE", query
+    assert found[b"is it cute"] == b"YES" and found[b"does it have a backbone"] == b"YES"
+    assert found[b"is it a person"] == b"NO"
+
+
+def test_guesses_with_words_around_the_name_keep_their_answer() -> None:
+    texts = {p.text: p.answer for p in guess.phrasings()[0] if p.group.startswith("guess-")}
+    after = [t for t in texts if any(t.endswith(" " + w) or (" " + w + " ") in t for w in guess.GUESS_WORDS_AFTER)]
+    assert len(after) > 100
+    assert {texts[t] for t in after} == {guess.NO, guess.WIN}
+    described_cats = [t for t in texts if re.search(r"\b(fluffy|furry|household) (cat|kitty|kitten)\b", t)]
+    assert described_cats and all(texts[t] == guess.WIN for t in described_cats)
+    assert not any(re.search(r"\b(big|wild) (cat|kitty)\b", t) for t in texts)  # a big cat may be a lion
+
+
+def test_a_bare_name_from_chat_is_not_small_talk_in_guess() -> None:
+    small_talk = set(guess._chat_small_talk())
+    assert "dog?" not in small_talk and "how are you" in small_talk
+    assert all(not re.search(r"\b(it|this|thing)\b", t) for t in small_talk)
+
+
+def test_every_neutral_word_occurs_alone() -> None:
+    salad = offtopic.word_salad(random.Random(0), 10)
+    assert salad[: len(offtopic.NEUTRAL_WORDS)] == list(offtopic.NEUTRAL_WORDS)
+    assert len(set(offtopic.NEUTRAL_WORDS)) == len(offtopic.NEUTRAL_WORDS) >= 400
+
+
+def test_live_evaluation_sets_are_not_training_sets() -> None:
+    assert not set(common.RETIRED_SETS) & {*common.DEV_SETS, common.UNSEEN_SET}
+    for name in EXAMPLES:
+        assert [p.name for p in common.evaluation_files(name)] == [f"{name}-dev4b.txt", f"{name}-unseen.txt"]
+
+
 def test_guess_knows_another_secret() -> None:
     found = {pair.query: pair.response for pair in guess.generate(seed=0, secret="dog").train}
     assert found[b"is it a dog"] == b"WIN"
@@ -328,8 +364,9 @@ def test_shipped_model_meets_its_targets(name: str) -> None:
     # The training data is full of typos and mashing: a model that generalises does not fit it all.
     assert train.char_accuracy >= 0.97
     assert held.exact_accuracy >= 0.80
-    # What matters: sentences people wrote (the shipped models score 96.6 % and 94.3 % here).
-    dev = score.score(model, read_files([DATA_DIR / f"{name}-dev.txt"]).pairs, False)
+    # What matters: sentences people wrote, on the live dev set (the shipped models score 91.8 %
+    # and 96.3 % here; the older dev sets are training data now).
+    dev = score.score(model, read_files([DATA_DIR / f"{name}-{common.DEV_SETS[0]}.txt"]).pairs, False)
     assert dev.accuracy >= 0.85 and dev.garbled == 0
     assert path.stat().st_size < 40 * 1024
 
