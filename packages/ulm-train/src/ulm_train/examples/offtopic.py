@@ -67,7 +67,7 @@ _SUPERLATIVES = (
 _EVENTS = ("world war two", "the cold war", "the french revolution", "the moon landing", "the olympics", "the ice age")
 _GAMES = ("the game", "the match", "the election", "the world cup", "the super bowl", "the race", "last night")
 _OPS = ("plus", "minus", "times", "divided by", "+", "-", "*", "x")
-_PEOPLE = ("einstein", "shakespeare", "napoleon", "mozart", "newton", "cleopatra", "picasso", "darwin")
+_PEOPLE: tuple[str, ...] = ("einstein", "shakespeare", "napoleon", "mozart", "newton", "cleopatra", "picasso", "darwin")
 
 
 def _world_templates(rng: random.Random) -> list[str]:
@@ -257,6 +257,10 @@ _DID = ("bought", "found", "lost", "saw", "made", "fixed", "broke", "sold", "pai
         "borrowed", "dropped", "forgot", "cooked", "ordered", "moved", "hid", "burnt", "returned")
 _PLACES_NEAR = ("park", "shop", "station", "beach", "office", "library", "market", "garden", "city", "gym",
                 "pub", "dentist", "zoo", "museum", "airport", "cinema", "supermarket", "pool")
+# KNOWN SLIP: this rebinds _PEOPLE, so since the evening of 2026-12-02 the world questions about a
+# person ("who was X", "when was X born", DUNNO) name these everyday people instead of the famous
+# ones above. The shipped data and models were made this way, and the generator must reproduce
+# them byte for byte; give this list its own name when the example data is next regenerated.
 _PEOPLE = ("my sister", "my brother", "my friend", "my mum", "my dad", "my neighbour", "my boss", "the teacher",
            "my uncle", "my aunt", "my cousin", "my flatmate", "the postman", "my grandma", "my grandad",
            "our team", "my son", "my daughter", "the kids", "my wife", "my husband", "the baby", "my mate",
