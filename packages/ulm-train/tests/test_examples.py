@@ -383,3 +383,9 @@ def test_shipped_model_builds_into_a_48k_cpm_machine(name: str) -> None:
     program = load_builder("z80").build(load(path))
     assert len(program.com) <= program.tpa_bytes <= TPA_BYTES_48K
 
+
+def test_world_questions_about_people_name_famous_people() -> None:
+    questions = offtopic.world_questions(random.Random(0), 40)
+    about_people = [q for q in questions if q.startswith("who was ")]
+    assert about_people and all(q.removeprefix("who was ") in offtopic._PEOPLE for q in about_people)
+    assert "einstein" in offtopic._PEOPLE and "my sister" not in offtopic._PEOPLE

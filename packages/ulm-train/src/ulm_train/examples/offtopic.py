@@ -257,11 +257,8 @@ _DID = ("bought", "found", "lost", "saw", "made", "fixed", "broke", "sold", "pai
         "borrowed", "dropped", "forgot", "cooked", "ordered", "moved", "hid", "burnt", "returned")
 _PLACES_NEAR = ("park", "shop", "station", "beach", "office", "library", "market", "garden", "city", "gym",
                 "pub", "dentist", "zoo", "museum", "airport", "cinema", "supermarket", "pool")
-# KNOWN SLIP: this rebinds _PEOPLE, so since the evening of 2026-12-02 the world questions about a
-# person ("who was X", "when was X born", DUNNO) name these everyday people instead of the famous
-# ones above. The shipped data and models were made this way, and the generator must reproduce
-# them byte for byte; give this list its own name when the example data is next regenerated.
-_PEOPLE = ("my sister", "my brother", "my friend", "my mum", "my dad", "my neighbour", "my boss", "the teacher",
+#: Everyday people, for statements ("my sister plays golf on sundays").
+_EVERYDAY_PEOPLE = ("my sister", "my brother", "my friend", "my mum", "my dad", "my neighbour", "my boss", "the teacher",
            "my uncle", "my aunt", "my cousin", "my flatmate", "the postman", "my grandma", "my grandad",
            "our team", "my son", "my daughter", "the kids", "my wife", "my husband", "the baby", "my mate",
            "the plumber", "our landlord", "the lady next door", "my boyfriend", "my girlfriend", "the coach")
@@ -289,14 +286,14 @@ def _statement(rng: random.Random) -> str:
             f"we went to the {c(_PLACES_NEAR)} {c(_TIMES)}",
             f"the {thing} {c(('sat', 'stood', 'was', 'fell'))} {c(('on', 'under', 'near', 'in'))} the {c(NEUTRAL_WORDS)}",
             f"there is a {c(NEUTRAL_WORDS)} in my {c(_THINGS)}",
-            f"{c(_PEOPLE)} has a {c(_ADJECTIVES)} {thing}",
+            f"{c(_EVERYDAY_PEOPLE)} has a {c(_ADJECTIVES)} {thing}",
             f"the {c(('sky', 'grass', 'sea', 'road', 'sun'))} was {c(_ADJECTIVES)} {c(_TIMES)}",
-            f"{c(_PEOPLE)} {c(_HABITS)}",
-            f"{c(_PEOPLE)} {c(_DID)} the {c(_THINGS + NEUTRAL_WORDS)} {c(_TIMES)}",
+            f"{c(_EVERYDAY_PEOPLE)} {c(_HABITS)}",
+            f"{c(_EVERYDAY_PEOPLE)} {c(_DID)} the {c(_THINGS + NEUTRAL_WORDS)} {c(_TIMES)}",
             f"{c(_PLURALS)} are {c(_ADJECTIVES)} {c(_TIMES)}",
             f"there are {c(('two', 'three', 'five', 'nine', 'ten', 'twelve'))} {c(NEUTRAL_WORDS)}s in the {c(_THINGS)}",
             f"the {c(NEUTRAL_WORDS)} is on the {c(NEUTRAL_WORDS)}",
-            f"{c(_PEOPLE)} is at the {c(_PLACES_NEAR)}",
+            f"{c(_EVERYDAY_PEOPLE)} is at the {c(_PLACES_NEAR)}",
         )
     )  # fmt: skip
 
