@@ -28,8 +28,8 @@ run() {  # NAME TRAINING-OPTIONS...
         --quiet -o "$out/$name.ulm"
     echo "== $name: ulm bench $out/$name.ulm --layout hybrid --layout auto"
     ulm bench "$out/$name.ulm" --layout hybrid --layout auto
-    echo "== $name: python -m ulm_train.examples.score $out/$name.ulm guess-dev7b.txt --example guess"
-    python -m ulm_train.examples.score "$out/$name.ulm" "$data/guess-dev7b.txt" --example guess | tail -n 1
+    echo "== $name: python -m ulm_train.examples.score $out/$name.ulm guess-dev8b.txt --example guess"
+    python -m ulm_train.examples.score "$out/$name.ulm" "$data/guess-dev8b.txt" --example guess | tail -n 1
 }
 
 run plain

@@ -105,7 +105,7 @@ def test_every_neutral_word_occurs_alone() -> None:
 def test_live_evaluation_sets_are_not_training_sets() -> None:
     assert not set(common.RETIRED_SETS) & {*common.DEV_SETS, common.UNSEEN_SET}
     for name in EXAMPLES:
-        assert [p.name for p in common.evaluation_files(name)] == [f"{name}-dev7b.txt", f"{name}-unseen.txt"]
+        assert [p.name for p in common.evaluation_files(name)] == [f"{name}-dev8b.txt", f"{name}-unseen.txt"]
 
 
 def test_guess_knows_another_secret() -> None:
