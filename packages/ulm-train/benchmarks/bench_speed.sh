@@ -17,7 +17,8 @@ out=${1:-bench-speed}
 steps=${STEPS:-30000}
 threads=${THREADS:-1}
 speed_options=${SPEED_OPTIONS:---speed 0.1 --sparsity 0.75}
-data=$(python -c 'from ulm_train.examples import DATA_DIR; print(DATA_DIR)')
+# The live dev set (common.DEV_SETS), so that retiring a set needs no edit here.
+dev=$(python -c 'from ulm_train.examples import common; print(common.DATA_DIR / f"guess-{common.DEV_SETS[0]}.txt")')
 mkdir -p "$out"
 
 run() {  # NAME TRAINING-OPTIONS...
@@ -28,8 +29,8 @@ run() {  # NAME TRAINING-OPTIONS...
         --quiet -o "$out/$name.ulm"
     echo "== $name: ulm bench $out/$name.ulm --layout hybrid --layout auto"
     ulm bench "$out/$name.ulm" --layout hybrid --layout auto
-    echo "== $name: python -m ulm_train.examples.score $out/$name.ulm guess-dev8b.txt --example guess"
-    python -m ulm_train.examples.score "$out/$name.ulm" "$data/guess-dev8b.txt" --example guess | tail -n 1
+    echo "== $name: python -m ulm_train.examples.score $out/$name.ulm $(basename "$dev") --example guess"
+    python -m ulm_train.examples.score "$out/$name.ulm" "$dev" --example guess | tail -n 1
 }
 
 run plain
