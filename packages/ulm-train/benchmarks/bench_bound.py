@@ -99,7 +99,7 @@ def main() -> int:
     if args.buckets < 1 or args.buckets & (args.buckets - 1):
         parser.error(f"--buckets {args.buckets}: expected a power of two")
     train = features(Path(args.data) if args.data else data_file(args.example, "train"), args.buckets)
-    sets = [Path(p) for p in args.eval] if args.eval else [DATA_DIR / f"{args.example}-{part}.txt" for part in DEV_SETS]
+    sets = [Path(p) for p in args.eval] if args.eval else [DATA_DIR / f"{args.example}-{part}.txt" for part in DEV_SETS[args.example]]
     evaluation = {path.name: features(path, args.buckets) for path in sets}
     print(f"{args.example}: {len(train[1])} training pairs, float classifiers on {args.buckets} query buckets, "
           f"{args.epochs} epochs, dropout {args.dropout}, seed {args.seed}")

@@ -356,27 +356,31 @@ def sample(rng: random.Random, items: Sequence[str], count: int) -> list[str]:
 
 #: Where the shipped example data lives: generated files, hand-written training lines and evaluation sets.
 DATA_DIR = Path(__file__).parent / "data"
-#: Hand-written evaluation sets that have served as a final test, been tuned against, and then
-#: been retired into training data: real wordings by other writers, worth more as training lines
-#: than as more tuning sets. ``dev4a``/``dev4b`` to ``dev7a``/``dev7b`` are the two halves of the
-#: third to sixth unseen sets, ``dev8a`` is half of the seventh (the other half, ``dev8b``, is the
-#: live dev set). The final test is ``NAME-unseen.txt``; see ``data/README.md``.
-RETIRED_SETS = ("dev", "dev2", "dev3", "dev4a", "dev4b", "dev5a", "dev5b", "dev6a", "dev6b", "dev7a", "dev7b", "dev8a")
-#: The live hand-written evaluation sets: ``dev8b`` may be tuned against; ``unseen`` is never used
-#: for anything but reporting final accuracy. No training line may equal one of their lines.
-DEV_SETS = ("dev8b",)
+_COMMON_RETIRED = ("dev", "dev2", "dev3", "dev4a", "dev4b", "dev5a", "dev5b", "dev6a", "dev6b", "dev7a", "dev7b", "dev8a")
+#: Per example, the hand-written evaluation sets that have served as a final test, been tuned
+#: against, and then been retired into training data: real wordings by other writers, worth more
+#: as training lines than as more tuning sets. ``dev4a``/``dev4b`` to ``dev8a``/``dev8b`` are the
+#: two halves of the third to seventh unseen sets; ``guess`` has had one round more than ``chat``
+#: (its eighth unseen set became ``dev9a``, retired, and ``dev9b``). See ``data/README.md``.
+RETIRED_SETS: dict[str, tuple[str, ...]] = {
+    "guess": (*_COMMON_RETIRED, "dev8b", "dev9a"),
+    "chat": _COMMON_RETIRED,
+}
+#: Per example, the live hand-written dev sets, which may be tuned against. ``NAME-unseen.txt`` is
+#: never used for anything but reporting final accuracy. No training line may equal a line of either.
+DEV_SETS: dict[str, tuple[str, ...]] = {"guess": ("dev9b",), "chat": ("dev8b",)}
 UNSEEN_SET = "unseen"
 
 
 def evaluation_files(name: str) -> list[Path]:
     """The live evaluation sets of example ``name`` that exist (dev sets first, then unseen)."""
-    paths = [DATA_DIR / f"{name}-{part}.txt" for part in (*DEV_SETS, UNSEEN_SET)]
+    paths = [DATA_DIR / f"{name}-{part}.txt" for part in (*DEV_SETS[name], UNSEEN_SET)]
     return [path for path in paths if path.is_file()]
 
 
 def hand_written_files(name: str) -> list[Path]:
     """The hand-written training lines of example ``name``: its natural phrasings and retired sets."""
-    return [DATA_DIR / f"{name}-{part}.txt" for part in ("natural", *RETIRED_SETS)]
+    return [DATA_DIR / f"{name}-{part}.txt" for part in ("natural", *RETIRED_SETS[name])]
 
 
 def natural_phrasings(path: Path, answers: Iterable[str]) -> list[Phrasing]:
