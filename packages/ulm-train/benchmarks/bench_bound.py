@@ -27,8 +27,8 @@ import torch
 from ulm_spec.hashing import query_buckets
 from ulm_spec.model import EncoderParams
 from ulm_train.data import read_files
-from ulm_train.examples import DATA_DIR, data_file
-from ulm_train.examples.common import DEV_SETS
+from ulm_train.examples import data_file
+from ulm_train.examples.common import dev_files
 
 Features = tuple[npt.NDArray[np.float32], list[bytes]]
 
@@ -99,7 +99,7 @@ def main() -> int:
     if args.buckets < 1 or args.buckets & (args.buckets - 1):
         parser.error(f"--buckets {args.buckets}: expected a power of two")
     train = features(Path(args.data) if args.data else data_file(args.example, "train"), args.buckets)
-    sets = [Path(p) for p in args.eval] if args.eval else [DATA_DIR / f"{args.example}-{part}.txt" for part in DEV_SETS[args.example]]
+    sets = [Path(p) for p in args.eval] if args.eval else dev_files(args.example)
     evaluation = {path.name: features(path, args.buckets) for path in sets}
     print(f"{args.example}: {len(train[1])} training pairs, float classifiers on {args.buckets} query buckets, "
           f"{args.epochs} epochs, dropout {args.dropout}, seed {args.seed}")

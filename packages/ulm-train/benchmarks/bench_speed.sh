@@ -17,8 +17,8 @@ out=${1:-bench-speed}
 steps=${STEPS:-30000}
 threads=${THREADS:-1}
 speed_options=${SPEED_OPTIONS:---speed 0.1 --sparsity 0.75}
-# guess's live dev set (common.DEV_SETS, listed first), so that retiring a set needs no edit here.
-dev=$(python -c 'from ulm_train.examples import common; print(common.evaluation_files("guess")[0])')
+# guess's live dev set (common.DEV_SETS), so that retiring a set needs no edit here.
+dev=$(python -c 'from ulm_train.examples import common; print(common.dev_files("guess")[0])')
 mkdir -p "$out"
 
 run() {  # NAME TRAINING-OPTIONS...

@@ -392,7 +392,7 @@ def _study_data(args: argparse.Namespace) -> tuple[list[Pair], list[Pair], str, 
     """Training pairs, held-out pairs, a label for the data, the example's recipe."""
     from ulm_train.data import read_files
     from ulm_train.examples import DATA_DIR, RECIPES
-    from ulm_train.examples.common import DEV_SETS
+    from ulm_train.examples.common import dev_files
 
     if args.example and args.data:
         raise UlmError("give data files or --example, not both")
@@ -400,7 +400,7 @@ def _study_data(args: argparse.Namespace) -> tuple[list[Pair], list[Pair], str, 
         raise UlmError("no training data: give data files or --example guess|chat")
     if args.example:
         train_files = [DATA_DIR / f"{args.example}-train.txt"]
-        heldout_files = [DATA_DIR / f"{args.example}-{part}.txt" for part in ("heldout", *DEV_SETS[args.example])] + list(args.heldout)
+        heldout_files = [DATA_DIR / f"{args.example}-heldout.txt", *dev_files(args.example), *args.heldout]
         recipe, label = RECIPES[args.example], f"example {args.example}"
     else:
         train_files, heldout_files, recipe, label = list(args.data), list(args.heldout), {}, ", ".join(Path(p).name for p in args.data)

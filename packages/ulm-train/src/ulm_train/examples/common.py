@@ -372,9 +372,14 @@ DEV_SETS: dict[str, tuple[str, ...]] = {"guess": ("dev9b",), "chat": ("dev8b",)}
 UNSEEN_SET = "unseen"
 
 
+def dev_files(name: str) -> list[Path]:
+    """The live dev sets of example ``name`` (``common.DEV_SETS``), which may be tuned against."""
+    return [DATA_DIR / f"{name}-{part}.txt" for part in DEV_SETS[name]]
+
+
 def evaluation_files(name: str) -> list[Path]:
     """The live evaluation sets of example ``name`` that exist (dev sets first, then unseen)."""
-    paths = [DATA_DIR / f"{name}-{part}.txt" for part in (*DEV_SETS[name], UNSEEN_SET)]
+    paths = [*dev_files(name), DATA_DIR / f"{name}-{UNSEEN_SET}.txt"]
     return [path for path in paths if path.is_file()]
 
 
