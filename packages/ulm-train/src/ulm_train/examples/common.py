@@ -83,21 +83,28 @@ def _mistype_word(word: str, rng: random.Random) -> str:
     return word[:i] + rng.choice(_NEIGHBOURS.get(ch, ch)) + word[i + 1 :]
 
 
+def _slip_space(text: str, i: int, rng: random.Random) -> str:
+    """``text`` with the space at ``i`` missing (``"doesit"``) or one letter early or late."""
+    if rng.random() < 0.7:  # "doesit"
+        return text[:i] + text[i + 1 :]
+    if rng.random() < 0.5:  # "hat eyou": the space one letter early
+        return text[: i - 1] + " " + text[i - 1] + text[i + 1 :]
+    return text[:i] + text[i + 1] + " " + text[i + 2 :]  # "hatey ou": one letter late
+
+
 def typo(text: str, rng: random.Random, vocabulary: frozenset[str] = COMMON_WORDS) -> str:
     """``text`` with one typing error, or ``text`` itself if no harmless error was found.
 
     Mostly in a word of 3 or more letters; sometimes a space goes missing (``"doesit"``) or slips
     by a letter (``"hat eyou"``), or the letters of a short word swap (``"is ti"``). A mistyped word that spells another word of
-    ``vocabulary`` is not used (``"cat"`` -> ``"car"`` asks something else).
+    ``vocabulary`` is not used (``"cat"`` -> ``"car"`` asks something else), nor a slipped space
+    that makes one (``"a cat"`` -> ``"ac at"``); a mistyped word is tried instead.
     """
     spaces = [m.start() for m in _SPACE_IN_WORDS.finditer(text)]
     if spaces and rng.random() < 0.2:
-        i = rng.choice(spaces)
-        if rng.random() < 0.7:  # "doesit"
-            return text[:i] + text[i + 1 :]
-        if rng.random() < 0.5:  # "hat eyou": the space one letter early
-            return text[: i - 1] + " " + text[i - 1] + text[i + 1 :]
-        return text[:i] + text[i + 1] + " " + text[i + 2 :]  # "hatey ou": one letter late
+        wrong = _slip_space(text, rng.choice(spaces), rng)
+        if not (set(wrong.split()) - set(text.split())) & vocabulary:
+            return wrong
     spans = _word_spans(text, 3) or _word_spans(text, 2)
     for _ in range(8):
         if not spans:
