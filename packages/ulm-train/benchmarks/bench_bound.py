@@ -10,13 +10,14 @@ of the same widths can reach: a ulm model is narrower (at most 256 per layer, 40
 weights) and integer. Where even a wide float network stops short of a target, the inputs (hashed
 trigram buckets, where many trigrams share a bucket) are the limit, not the training or the 2-bit
 weights; that is how this benchmark showed that 128 buckets were too few (the spec now allows up
-to 1024, which the shipped examples use). The hand-written sets are the example's live dev sets by default (``common.DEV_SETS``, tuning
+to 1024, which the shipped examples use). ``--hash`` tries other encoders of the same inputs (see :data:`HASHES`). The hand-written sets are the example's live dev sets by default (``common.DEV_SETS``, tuning
 data; the unseen sets stay for the final test of the shipped models).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import time
 from pathlib import Path
 
@@ -24,8 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from ulm_spec.hashing import query_buckets
-from ulm_spec.model import EncoderParams
+from ulm_spec.hashing import hash16, query_trigrams
 from ulm_train.data import read_files
 from ulm_train.examples import data_file
 from ulm_train.examples.common import dev_files
@@ -33,14 +33,41 @@ from ulm_train.examples.common import dev_files
 Features = tuple[npt.NDArray[np.float32], list[bytes]]
 
 
-def features(path: Path, count: int) -> Features:
-    """The query half of the input vector (the spec's encoder with ``count`` buckets, scaled to
-    trigram counts) and the answer of every line of ``path``. 128 is the spec's; other counts ask
-    what more buckets, fewer trigrams sharing one, would give (the encoder computes them alike)."""
-    encoder = EncoderParams(query_buckets=count)
+#: How a trigram becomes inputs: (bucket, value) cells. "spec" is the spec's encoder; the others
+#: are candidates for another encoder, asked here before anything is built: a well-mixed hash
+#: ("random": are the spec's low bits a poor hash?), a sign per trigram so that colliding trigrams
+#: partly cancel ("signed"), and every trigram in two buckets ("double").
+HASHES = ("spec", "random", "signed", "double")
+
+
+def trigram_cells(trigram: bytes, count: int, scheme: str) -> list[tuple[int, float]]:
+    mask = count - 1
+    if scheme == "spec":
+        return [(hash16(trigram) & mask, 1.0)]
+    if scheme == "random":
+        return [(int.from_bytes(hashlib.blake2b(trigram, digest_size=4).digest(), "little") & mask, 1.0)]
+    if scheme == "signed":
+        return [(hash16(trigram) & mask, 1.0 if hash16(trigram, 1) & 0x8000 else -1.0)]
+    bits = count.bit_length() - 1
+    mixed = (hash16(trigram, 0x5A5A) * 40503) & 0xFFFF  # its top bits: a second, independent bucket
+    return [(hash16(trigram) & mask, 1.0), (mixed >> (16 - bits), 1.0)]
+
+
+def features(path: Path, count: int, scheme: str = "spec") -> Features:
+    """The query half of the input vector in trigram counts (the spec's encoder with ``count``
+    buckets, or another ``scheme`` of :data:`HASHES`) and the answer of every line of ``path``.
+    128 is the spec's default; other counts ask what more buckets, fewer trigrams sharing one,
+    would give (the encoder computes them alike)."""
     pairs = read_files([path], strict=False).pairs
-    inputs = np.stack([query_buckets(pair.query, encoder) for pair in pairs]) / encoder.activation_scale
-    return inputs.astype(np.float32), [pair.response for pair in pairs]
+    inputs = np.zeros((len(pairs), count), dtype=np.float32)
+    cells: dict[bytes, list[tuple[int, float]]] = {}
+    for row, pair in enumerate(pairs):
+        for trigram in query_trigrams(pair.query):
+            if trigram not in cells:
+                cells[trigram] = trigram_cells(trigram, count, scheme)
+            for bucket, value in cells[trigram]:
+                inputs[row, bucket] += value
+    return inputs, [pair.response for pair in pairs]
 
 
 def classifier(n_in: int, widths: tuple[int, ...], n_classes: int, dropout: float) -> torch.nn.Sequential:
@@ -90,6 +117,7 @@ def main() -> int:
     parser.add_argument("--eval", nargs="+", help="hand-written sets (default: the example's live dev sets)")
     parser.add_argument("--hidden", nargs="+", default=["192,96", "256,128", "256,256", "1024,512"])
     parser.add_argument("--buckets", type=int, default=128, help="query buckets, a power of two (the spec's default: 128, at most 1024)")
+    parser.add_argument("--hash", choices=HASHES, default="spec", help="how trigrams map to buckets (default: the spec's)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--dropout", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
@@ -98,10 +126,11 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     if args.buckets < 1 or args.buckets & (args.buckets - 1):
         parser.error(f"--buckets {args.buckets}: expected a power of two")
-    train = features(Path(args.data) if args.data else data_file(args.example, "train"), args.buckets)
+    train = features(Path(args.data) if args.data else data_file(args.example, "train"), args.buckets, args.hash)
     sets = [Path(p) for p in args.eval] if args.eval else dev_files(args.example)
-    evaluation = {path.name: features(path, args.buckets) for path in sets}
-    print(f"{args.example}: {len(train[1])} training pairs, float classifiers on {args.buckets} query buckets, "
+    evaluation = {path.name: features(path, args.buckets, args.hash) for path in sets}
+    print(f"{args.example}: {len(train[1])} training pairs, float classifiers on {args.buckets} query buckets "
+          f"({args.hash} hash), "
           f"{args.epochs} epochs, dropout {args.dropout}, seed {args.seed}")
     print("| hidden | train exact | " + " | ".join(evaluation) + " | seconds |")
     print("|---|---:|" + "---:|" * len(evaluation) + "---:|")
