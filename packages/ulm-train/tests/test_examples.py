@@ -284,6 +284,18 @@ def test_a_typo_never_replaces_a_real_question() -> None:
     assert all(normalize_query(t) not in found or found[normalize_query(t)] == b"NO" for t in ["is it a car"])
 
 
+@pytest.mark.parametrize("held_out", [0.0, 1.0])
+def test_a_phrasing_keeps_its_own_text_against_another_phrasings_variant(held_out: float) -> None:
+    # "green" + the tail "?" would spell a hand-written line with another answer; seeds where the
+    # tail is "?" are common among ten tails, and the written line must win in all of them.
+    items = [common.Phrasing("green", "IDK", "gibberish", plain=True), common.Phrasing("green?", "NO", "natural")]
+    plan = common.VariantPlan(prefixes=("",), suffixes=("",), decorated=0, respelled=0, typos=0, heldout_fraction=held_out)
+    for seed in range(40):
+        split = common.build_split(items, plan, seed, {"green"})
+        found = {pair.query: pair.response for pair in split.train + split.heldout}
+        assert found[b"green?"] == b"NO", seed
+
+
 def test_no_line_is_a_comment_or_two_fields() -> None:
     items = [common.Phrasing(t, "HUH?", "x") for t in ("#$%", "a|b", "ok")]
     plan = common.VariantPlan(prefixes=("",), suffixes=("",), decorated=0, respelled=0, typos=0, heldout_fraction=0)

@@ -16,9 +16,10 @@ Nonsense phrasings (:attr:`Phrasing.plain`) get no variants but a punctuation ma
 rare answers get more variants (:func:`weighted`).
 
 Typos never turn a word into another word the example uses (``"cat"`` -> ``"car"``): the text would
-then ask something else. All variants without a typo are placed before any with one, and the first
-answer given to a normalised text wins, so a typo never takes the place of a real
-question and the files never contradict themselves.
+then ask something else. Every phrasing's own text is placed first, then all variants without a
+typo, then those with one, and the first answer given to a normalised text wins, so neither another
+phrasing's variant nor a typo ever takes the place of a real question, and the files never
+contradict themselves.
 
 A fixed fraction of the phrasings is held out: neither it nor any of its variants is written to
 the training file. The held-out file also gets fresh noisy variants of training phrasings whose text
@@ -322,20 +323,26 @@ def build_split(phrasings: Iterable[Phrasing], plan: VariantPlan, seed: int, pro
         return lambda p: [] if p.plain else make(p)
 
     makers: list[Callable[[Phrasing], list[str]]] = [
-        lambda p: [p.text] + [p.text + rng.choice(_SHORT_TAILS)],
+        lambda p: [p.text + rng.choice(_SHORT_TAILS)],
         unless_plain(lambda p: [decorate(p.text) for _ in range(plan.decorated * p.weight)]),
         short,
         unless_plain(lambda p: [decorate(respell(p.text, rng)) for _ in range(plan.respelled * p.weight)]),
         unless_plain(lambda p: [decorate(reorder(p.text, rng))] if p.reorderable and rng.random() < plan.reordered else []),
         unless_plain(lambda p: [typos(decorate(p.text), rng, vocabulary) for _ in range(typo_count(p))]),
     ]
-    # Every variant without a typing error before any with one, training before held-out.
+    # Every phrasing's own text first, in training or held out as the phrasing is, so that no other
+    # phrasing's variant ("green" + "?") takes it ("green?" written by hand); then every variant
+    # without a typing error before any with one, training before held-out.
+    for phrasing in kept:
+        out.add(False, phrasing.text, phrasing)
+    for phrasing in held:
+        out.add(True, phrasing.text, phrasing)
     for make in makers:
         for phrasing in kept:
             for text in make(phrasing):
                 out.add(False, text, phrasing)
     for phrasing in held:
-        for text in [phrasing.text, decorate(phrasing.text), noisy(phrasing)]:
+        for text in [decorate(phrasing.text), noisy(phrasing)]:
             out.add(True, text, phrasing)
     for phrasing in kept:
         for _ in range(plan.heldout_noisy):
