@@ -10,9 +10,9 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import hypothesis
 import numpy as np
 import pytest
-import hypothesis
 from hypothesis import given
 from hypothesis import strategies as st
 
