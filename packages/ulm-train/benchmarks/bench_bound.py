@@ -70,6 +70,17 @@ def features(path: Path, count: int, scheme: str = "spec") -> Features:
     return inputs, [pair.response for pair in pairs]
 
 
+def bucket_loads(path: Path, count: int, scheme: str) -> str:
+    """How many distinct trigrams ``path``'s queries hold, and how evenly ``scheme`` spreads them:
+    the sum of squared bucket loads (cells per bucket), which a random hash puts near
+    ``n * (1 + n / count)`` for ``n`` cells."""
+    trigrams = {t for pair in read_files([path], strict=False).pairs for t in query_trigrams(pair.query)}
+    cells = [bucket for t in trigrams for bucket, _ in trigram_cells(t, count, scheme)]
+    loads = np.bincount(cells, minlength=count)
+    expected = len(cells) * (1 + len(cells) / count)
+    return f"{len(trigrams)} distinct trigrams, sum of squared bucket loads {int((loads**2).sum())} (a random hash: about {expected:.0f})"
+
+
 def classifier(n_in: int, widths: tuple[int, ...], n_classes: int, dropout: float) -> torch.nn.Sequential:
     layers: list[torch.nn.Module] = []
     for width in widths:
@@ -126,12 +137,14 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     if args.buckets < 1 or args.buckets & (args.buckets - 1):
         parser.error(f"--buckets {args.buckets}: expected a power of two")
-    train = features(Path(args.data) if args.data else data_file(args.example, "train"), args.buckets, args.hash)
+    train_path = Path(args.data) if args.data else data_file(args.example, "train")
+    train = features(train_path, args.buckets, args.hash)
     sets = [Path(p) for p in args.eval] if args.eval else dev_files(args.example)
     evaluation = {path.name: features(path, args.buckets, args.hash) for path in sets}
     print(f"{args.example}: {len(train[1])} training pairs, float classifiers on {args.buckets} query buckets "
           f"({args.hash} hash), "
           f"{args.epochs} epochs, dropout {args.dropout}, seed {args.seed}")
+    print(bucket_loads(train_path, args.buckets, args.hash))
     print("| hidden | train exact | " + " | ".join(evaluation) + " | seconds |")
     print("|---|---:|" + "---:|" * len(evaluation) + "---:|")
     for hidden in args.hidden:
