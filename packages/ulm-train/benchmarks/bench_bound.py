@@ -53,14 +53,14 @@ def trigram_cells(trigram: bytes, count: int, scheme: str) -> list[tuple[int, fl
     return [(hash16(trigram) & mask, 1.0), (mixed >> (16 - bits), 1.0)]
 
 
-def features(path: Path, count: int, scheme: str = "spec") -> Features:
+def features(path: Path, count: int, scheme: str = "spec", cells: dict[bytes, list[tuple[int, float]]] | None = None) -> Features:
     """The query half of the input vector in trigram counts (the spec's encoder with ``count``
     buckets, or another ``scheme`` of :data:`HASHES`) and the answer of every line of ``path``.
     128 is the spec's default; other counts ask what more buckets, fewer trigrams sharing one,
-    would give (the encoder computes them alike)."""
+    would give (the encoder computes them alike). ``cells``, if given, collects every trigram's cells."""
     pairs = read_files([path], strict=False).pairs
     inputs = np.zeros((len(pairs), count), dtype=np.float32)
-    cells: dict[bytes, list[tuple[int, float]]] = {}
+    cells = {} if cells is None else cells
     for row, pair in enumerate(pairs):
         for trigram in query_trigrams(pair.query):
             if trigram not in cells:
@@ -70,15 +70,14 @@ def features(path: Path, count: int, scheme: str = "spec") -> Features:
     return inputs, [pair.response for pair in pairs]
 
 
-def bucket_loads(path: Path, count: int, scheme: str) -> str:
-    """How many distinct trigrams ``path``'s queries hold, and how evenly ``scheme`` spreads them:
-    the sum of squared bucket loads (cells per bucket), which a random hash puts near
-    ``n * (1 + n / count)`` for ``n`` cells."""
-    trigrams = {t for pair in read_files([path], strict=False).pairs for t in query_trigrams(pair.query)}
-    cells = [bucket for t in trigrams for bucket, _ in trigram_cells(t, count, scheme)]
-    loads = np.bincount(cells, minlength=count)
-    expected = len(cells) * (1 + len(cells) / count)
-    return f"{len(trigrams)} distinct trigrams, sum of squared bucket loads {int((loads**2).sum())} (a random hash: about {expected:.0f})"
+def bucket_loads(cells: dict[bytes, list[tuple[int, float]]], count: int) -> str:
+    """How many distinct trigrams there are, and how evenly their ``cells`` spread over ``count``
+    buckets: the sum of squared bucket loads, which a random hash puts near ``n * (1 + n / count)``
+    for ``n`` cells."""
+    buckets = [bucket for trigram_cells_ in cells.values() for bucket, _ in trigram_cells_]
+    loads = np.bincount(buckets, minlength=count)
+    expected = len(buckets) * (1 + len(buckets) / count)
+    return f"{len(cells)} distinct trigrams, sum of squared bucket loads {int((loads**2).sum())} (a random hash: about {expected:.0f})"
 
 
 def classifier(n_in: int, widths: tuple[int, ...], n_classes: int, dropout: float) -> torch.nn.Sequential:
@@ -137,14 +136,14 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     if args.buckets < 1 or args.buckets & (args.buckets - 1):
         parser.error(f"--buckets {args.buckets}: expected a power of two")
-    train_path = Path(args.data) if args.data else data_file(args.example, "train")
-    train = features(train_path, args.buckets, args.hash)
+    train_cells: dict[bytes, list[tuple[int, float]]] = {}
+    train = features(Path(args.data) if args.data else data_file(args.example, "train"), args.buckets, args.hash, train_cells)
     sets = [Path(p) for p in args.eval] if args.eval else dev_files(args.example)
     evaluation = {path.name: features(path, args.buckets, args.hash) for path in sets}
     print(f"{args.example}: {len(train[1])} training pairs, float classifiers on {args.buckets} query buckets "
           f"({args.hash} hash), "
           f"{args.epochs} epochs, dropout {args.dropout}, seed {args.seed}")
-    print(bucket_loads(train_path, args.buckets, args.hash))
+    print(bucket_loads(train_cells, args.buckets))
     print("| hidden | train exact | " + " | ".join(evaluation) + " | seconds |")
     print("|---|---:|" + "---:|" * len(evaluation) + "---:|")
     for hidden in args.hidden:
