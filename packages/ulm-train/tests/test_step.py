@@ -35,7 +35,7 @@ def test_dropout_touches_only_the_query_half() -> None:
     data = TrainingSamples.from_samples(samples, 128)
     index = torch.arange(len(data))
     x, y, offsets = make_batch(data, index, 0.5, torch.Generator().manual_seed(0))
-    full = data.inputs.to(torch.float32)
+    full = torch.from_numpy(data.inputs[:]).to(torch.float32)
     assert torch.equal(x[:, 128:], full[:, 128:])
     assert (x[:, :128] == 0).sum() > (full[:, :128] == 0).sum()
     assert offsets is None and torch.equal(y, data.targets)

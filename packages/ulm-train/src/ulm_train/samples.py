@@ -36,10 +36,42 @@ from ulm_train.data import Pair
 UNREACHABLE = -1
 
 
+@dataclass(frozen=True)
+class SampleInputs:
+    """The samples' input vectors, each distinct query half and context half stored once: row ``i``
+    is ``queries[query_rows[i]] ++ contexts[context_rows[i]]``.
+
+    Indexing with a slice, an index array or a boolean mask gathers just those rows into one
+    ``[n, query_buckets + context_buckets]`` int16 array. The whole matrix is never held: with 2048
+    query buckets it would take over 4 KB a sample, gigabytes for an example's training file.
+    """
+
+    queries: npt.NDArray[np.int16]
+    """``[distinct queries, query_buckets]``."""
+    contexts: npt.NDArray[np.int16]
+    """``[distinct prefixes, context_buckets]``."""
+    query_rows: npt.NDArray[np.intp]
+    context_rows: npt.NDArray[np.intp]
+
+    def __len__(self) -> int:
+        return int(self.query_rows.shape[0])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self), self.queries.shape[1] + self.contexts.shape[1]
+
+    def __getitem__(self, index: slice | npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> npt.NDArray[np.int16]:
+        return np.concatenate([self.queries[self.query_rows[index]], self.contexts[self.context_rows[index]]], axis=1)
+
+    def subset(self, index: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> SampleInputs:
+        """The inputs of the samples ``index`` selects (the halves are shared, not copied)."""
+        return SampleInputs(self.queries, self.contexts, self.query_rows[index], self.context_rows[index])
+
+
 @dataclass
 class Samples:
-    inputs: npt.NDArray[np.int16]
-    """``[N, query_buckets + context_buckets]``."""
+    inputs: SampleInputs
+    """``[N, query_buckets + context_buckets]``, gathered on indexing."""
     targets: npt.NDArray[np.int64]
     """``[N]`` class per sample (``UNREACHABLE`` if the model cannot produce it)."""
     pair_index: npt.NDArray[np.int64]
@@ -70,24 +102,6 @@ class _AllowedRows:
         return row
 
 
-#: Samples per block when the input matrix is filled (bounds the temporary copies).
-_FILL_BLOCK = 32768
-
-
-def _fill(
-    inputs: npt.NDArray[np.int16],
-    split: int,
-    queries: tuple[npt.NDArray[np.int16], npt.NDArray[np.intp]],
-    contexts: tuple[npt.NDArray[np.int16], npt.NDArray[np.intp]],
-) -> None:
-    """``inputs[i] = query_table[query_row[i]] ++ context_table[context_row[i]]``, a block at a time."""
-    (query_table, query_rows), (context_table, context_rows) = queries, contexts
-    for start in range(0, len(inputs), _FILL_BLOCK):
-        block = slice(start, start + _FILL_BLOCK)
-        inputs[block, :split] = query_table[query_rows[block]]
-        inputs[block, split:] = context_table[context_rows[block]]
-
-
 def encode_pairs(
     pairs: Sequence[Pair], charset: bytes, params: EncoderParams | None = None, answers: Sequence[bytes] = ()
 ) -> Samples:
@@ -96,8 +110,8 @@ def encode_pairs(
     class_of = {byte: index for index, byte in enumerate(charset)}
     eos = len(charset)
     allowed_after = _AllowedRows(answers, charset) if answers else None
-    # Each distinct query and prefix is encoded once; samples refer to them by index, and the
-    # input matrix is filled in place at the end (with 1024 query buckets it is ~2 KB a sample).
+    # Each distinct query and prefix is encoded once; samples refer to them by index
+    # (SampleInputs gathers the rows a batch needs).
     query_cache: dict[bytes, int] = {}
     context_cache: dict[bytes, int] = {}
     query_table: list[npt.NDArray[np.int16]] = []
@@ -130,9 +144,12 @@ def encode_pairs(
             context_rows.append(context_part)
             targets.append(target)
             owners.append(index)
-    inputs = np.empty((len(targets), params.query_buckets + params.context_buckets), dtype=np.int16)
-    if targets:
-        _fill(inputs, params.query_buckets, (np.stack(query_table), np.asarray(query_rows)), (np.stack(context_table), np.asarray(context_rows)))
+    inputs = SampleInputs(
+        queries=np.stack(query_table) if query_table else np.zeros((0, params.query_buckets), dtype=np.int16),
+        contexts=np.stack(context_table) if context_table else np.zeros((0, params.context_buckets), dtype=np.int16),
+        query_rows=np.asarray(query_rows, dtype=np.intp),
+        context_rows=np.asarray(context_rows, dtype=np.intp),
+    )
     allowed_array = None
     if allowed_after is not None:
         allowed_array = np.stack(allowed_rows) if allowed_rows else np.zeros((0, eos + 1), dtype=bool)

@@ -19,14 +19,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from ulm_train.config import TrainConfig
 from ulm_train.metrics import activity_penalty, logit_offsets, overflow_penalty
 from ulm_train.model import QATNet
-from ulm_train.samples import UNREACHABLE, Samples
+from ulm_train.samples import UNREACHABLE, SampleInputs, Samples
 
 #: The learned inverse temperature starts here (integer logits of a few hundred -> softmax inputs
 #: of a few tens).
@@ -37,8 +36,8 @@ INITIAL_LOG_SCALE = math.log(1.0 / 16.0)
 class TrainingSamples:
     """The samples a step may draw: the reachable ones, as tensors."""
 
-    inputs: torch.Tensor
-    """``[N, inputs]`` int16 (converted to float one batch at a time, to halve the memory)."""
+    inputs: SampleInputs
+    """``[N, inputs]`` int16, gathered and converted to float one batch at a time."""
     targets: torch.Tensor
     offsets: torch.Tensor | None
     """``[N, classes]`` additive logit offsets of the answer list, or None (every class competes)."""
@@ -49,11 +48,10 @@ class TrainingSamples:
         """The reachable samples; their answer-list offsets only with ``answer_loss``."""
         keep = samples.targets != UNREACHABLE
         offsets = logit_offsets(samples) if answer_loss else None
-        # Usually every sample is reachable: then the inputs are shared with ``samples``, not
-        # copied (the evaluation keeps using them; a copy would double the largest array).
-        inputs = samples.inputs if keep.all() else np.ascontiguousarray(samples.inputs[keep])
+        # The distinct query and context halves are shared with ``samples``, never copied.
+        inputs = samples.inputs if keep.all() else samples.inputs.subset(keep)
         return cls(
-            inputs=torch.from_numpy(inputs),
+            inputs=inputs,
             targets=torch.from_numpy(samples.targets[keep]),
             offsets=offsets[torch.from_numpy(keep)] if offsets is not None else None,
             query_buckets=query_buckets,
@@ -119,7 +117,7 @@ def make_batch(
     data: TrainingSamples, index: torch.Tensor, dropout: float, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Inputs (float, query buckets dropped with probability ``dropout``), targets, offsets."""
-    x = data.inputs[index].to(torch.float32)
+    x = torch.from_numpy(data.inputs[index.numpy()]).to(torch.float32)
     if dropout > 0:
         # a typo removes a few trigrams: never let the network hang on any one of them
         q = data.query_buckets
