@@ -153,10 +153,11 @@ def listed_random_model(rng: np.random.Generator, hidden_max: int, max_output_ma
     return listed
 
 
-def wide_query_model(rng: np.random.Generator, buckets: int, listed: bool = False) -> Model:
-    """A random model with ``buckets`` query buckets (256, 512, 1024: layer 1 of up to 1152
-    inputs, which the Z80 program computes in chunks of 256); with ``listed``, an answer list."""
-    hidden = tuple(int(n) for n in rng.integers(1, 33, size=int(rng.integers(1, 3))))
+def wide_query_model(rng: np.random.Generator, buckets: int, listed: bool = False, most_hidden: int = 32) -> Model:
+    """A random model with ``buckets`` query buckets (256 to 4096: layer 1 of up to 4224 inputs,
+    which the Z80 program computes in chunks of 256) and hidden layers of up to ``most_hidden``
+    units; with ``listed``, an answer list."""
+    hidden = tuple(int(n) for n in rng.integers(1, most_hidden + 1, size=int(rng.integers(1, 3))))
     charset = bytes(rng.choice(np.frombuffer(ulm_spec.OUTPUT_ALPHABET, dtype=np.uint8), size=int(rng.integers(2, 20)), replace=False))
     encoder = EncoderParams(query_buckets=buckets, context_buckets=int(rng.choice([16, 64, 128])),
                             context_length=int(rng.integers(1, 9)), max_output=int(rng.integers(1, 7)))
@@ -248,6 +249,8 @@ def _z80_models(rng: np.random.Generator, quick: bool) -> list[tuple[str, ulm_sp
     for buckets in (256, 512, 1024):
         models.append((f"wide-query-{buckets}", wide_query_model(rng, buckets), 8, 4))
     models.append(("listed-wide-query-1024", wide_query_model(rng, 1024, listed=True), 8, 4))
+    for buckets in (2048, 4096):  # format version 5; narrow, so that most layouts fit the TPA
+        models.append((f"wide-query-{buckets}", wide_query_model(rng, buckets, most_hidden=12), 8, 4))
     examples = ROOT / "packages" / "ulm-cli" / "src" / "ulm_cli" / "examples"
     for name in ("guess", "chat"):
         example = ulm_spec.load(examples / f"{name}.ulm")
@@ -418,6 +421,7 @@ def _zx48_models(rng: np.random.Generator, quick: bool) -> list[tuple[str, ulm_s
     for buckets in (512, 1024):  # an input vector of up to 2304 bytes in the Spectrum's smaller memory
         models.append((f"wide-query-{buckets}", wide_query_model(rng, buckets), 6))
     models.append(("listed-wide-query-1024", wide_query_model(rng, 1024, listed=True), 6))
+    models.append(("wide-query-4096", wide_query_model(rng, 4096, most_hidden=8), 6))  # an 8 KB input vector
     return models
 
 

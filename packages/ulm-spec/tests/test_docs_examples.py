@@ -50,7 +50,7 @@ def test_container_example() -> None:
     assert data[27:33].hex() == "a5637263 3332".replace(" ", "")
     assert data[33:38].hex() == "ce862fcb2a"
     assert data[18:20].hex() == "a776"  # "version"
-    assert data[26] == 4
+    assert data[26] == 5
     assert data[38:49].hex() == "a77061796c6f6164c50108"  # "payload", bin of 264 bytes
     assert b"\x85\xa6inputs\x05\xa7outputs\x01\xa5shift\x02\xa4relu\xc3\xa4bits\x02" in data
     assert data[-9:].hex() == "a7616e737765727390"  # "answers" []

@@ -98,19 +98,33 @@ def test_wide_query_buckets_need_version_4() -> None:
     wide = random_model(rng, hidden=(6,), charset=b"NY", encoder=EncoderParams(query_buckets=512, context_buckets=32))
     assert loads(dumps(wide)).input_size == 544
     assert loads(_rewrap(_body(_model()), version=3)).encoder.query_buckets == 128  # a version 3 file loads as before
-    with pytest.raises(ModelFormatError, match=r"encoder\.query_buckets: 512; a version 3 file holds at most 128"):
+    assert loads(_rewrap(_body(wide), version=4)).input_size == 544  # so does a version 4 one
+    with pytest.raises(ModelFormatError, match=r"encoder\.query_buckets: 512; a version 3 file holds at most 128 \(more needs version 4\)"):
         loads(_rewrap(_body(wide), version=3), "m.ulm")
-    for bad in (2048, 384, 0):
+    for bad in (8192, 384, 0):
         body = _body(wide)
         body["encoder"]["query_buckets"] = bad  # type: ignore[index]
-        with pytest.raises(ModelFormatError, match=rf"encoder\.query_buckets is {bad}; expected a power of two from 1 to 1024"):
+        with pytest.raises(ModelFormatError, match=rf"encoder\.query_buckets is {bad}; expected a power of two from 1 to 4096"):
             loads(_rewrap(body), "m.ulm")
+
+
+@pytest.mark.parametrize("buckets", [2048, 4096])
+def test_more_than_1024_query_buckets_need_version_5(buckets: int) -> None:
+    rng = np.random.default_rng(buckets)
+    wide = random_model(rng, hidden=(3,), charset=b"NY", encoder=EncoderParams(query_buckets=buckets, context_buckets=16))
+    assert dumps(wide)[len(MAGIC) : len(MAGIC) + 9] == b"\xa7version\x05"  # written as version 5
+    again = loads(dumps(wide))
+    assert again.input_size == buckets + 16 and np.array_equal(again.layers[0].weight, wide.layers[0].weight)
+    with pytest.raises(ModelFormatError, match=rf"encoder\.query_buckets: {buckets}; a version 4 file holds at most 1024 \(more needs version 5\)"):
+        loads(_rewrap(_body(wide), version=4), "m.ulm")
+    with pytest.raises(ModelFormatError, match=rf"encoder\.query_buckets: {buckets}; a version 2 file holds at most 128 \(more needs version 5\)"):
+        loads(_rewrap(_body(wide), version=2), "m.ulm")
 
 
 def test_header_errors() -> None:
     body = _body(_model())
-    with pytest.raises(ModelFormatError, match="unknown version 5"):
-        loads(_rewrap(body, version=5))
+    with pytest.raises(ModelFormatError, match="unknown version 6"):
+        loads(_rewrap(body, version=6))
     with pytest.raises(ModelFormatError, match="CRC mismatch"):
         loads(_rewrap(body, crc=1))
     with pytest.raises(ModelFormatError, match="wrong magic"):

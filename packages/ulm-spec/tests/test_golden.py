@@ -4,7 +4,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ulm_spec.golden import GOLDEN_FILE, WIDE_QUERY_BUCKETS, golden_model, load_golden, render_golden
+from ulm_spec.golden import (
+    GOLDEN_FILE,
+    WIDE_QUERY_BUCKETS,
+    WIDEST_QUERY_BUCKETS,
+    golden_model,
+    load_golden,
+    render_golden,
+)
 from ulm_spec.hashing import context_buckets, query_buckets
 from ulm_spec.model import EncoderParams
 from ulm_spec.reference import forward_scalar, generate
@@ -18,8 +25,9 @@ def test_golden_file_regenerates_identically() -> None:
 
 def test_golden_strings_and_contexts() -> None:
     data = load_golden()
-    assert data["version"] == 4
+    assert data["version"] == 5
     wide = EncoderParams(query_buckets=WIDE_QUERY_BUCKETS)
+    widest = EncoderParams(query_buckets=WIDEST_QUERY_BUCKETS)
     for case in data["strings"]:
         raw = bytes.fromhex(case["raw"])
         assert normalize_query(raw).hex() == case["normalized"]
@@ -27,8 +35,11 @@ def test_golden_strings_and_contexts() -> None:
         assert {str(i): int(v) for i, v in enumerate(values) if v} == case["query_buckets"]
         values = query_buckets(raw, wide)
         assert {str(i): int(v) for i, v in enumerate(values) if v} == case["query_buckets_wide"]
-    # the wide buckets really use the hash's high bits: some trigram lands past bucket 255
+        values = query_buckets(raw, widest)
+        assert {str(i): int(v) for i, v in enumerate(values) if v} == case["query_buckets_widest"]
+    # the wide buckets really use the hash's high bits: some trigram lands past bucket 255 (1023)
     assert any(int(b) > 255 for case in data["strings"] for b in case["query_buckets_wide"])
+    assert any(int(b) > 1023 for case in data["strings"] for b in case["query_buckets_widest"])
     for case in data["contexts"]:
         values = context_buckets(bytes.fromhex(case["generated"]))
         assert {str(i): int(v) for i, v in enumerate(values) if v} == case["context_buckets"]
@@ -37,7 +48,7 @@ def test_golden_strings_and_contexts() -> None:
 def test_golden_models_cover_the_edges() -> None:
     data = load_golden()
     names = {m["name"] for m in data["models"]}
-    assert names == {"small", "deep", "wrap", "ties", "floor", "listed", "listed-ties", "mixed", "wide-wrap", "wide-query"}
+    assert names == {"small", "deep", "wrap", "ties", "floor", "listed", "listed-ties", "mixed", "wide-wrap", "wide-query", "widest-query"}
     for entry in data["models"]:
         model = golden_model(entry)
         for case in entry["cases"][:4]:
@@ -81,9 +92,10 @@ def test_golden_wide_models_hold_every_width_and_wrap() -> None:
     assert len({c["answer"] for c in cases}) > 3  # the wrapped sums still tell queries apart
 
 
-def test_golden_wide_query_model_has_the_most_inputs() -> None:
+def test_golden_wide_query_models_have_the_most_inputs() -> None:
     data = load_golden()
-    entry = next(m for m in data["models"] if m["name"] == "wide-query")
-    model = golden_model(entry)
-    assert (model.encoder.query_buckets, model.input_size) == (WIDE_QUERY_BUCKETS, WIDE_QUERY_BUCKETS + 64)
-    assert len({c["answer"] for c in entry["cases"]}) > 1  # answers depend on the query
+    for name, buckets, context in (("wide-query", WIDE_QUERY_BUCKETS, 64), ("widest-query", WIDEST_QUERY_BUCKETS, 16)):
+        entry = next(m for m in data["models"] if m["name"] == name)
+        model = golden_model(entry)
+        assert (model.encoder.query_buckets, model.input_size) == (buckets, buckets + context)
+        assert len({c["answer"] for c in entry["cases"]}) > 1  # answers depend on the query

@@ -94,7 +94,7 @@ def test_free_training_stores_no_list_and_fits_free_generation() -> None:
 def test_exported_model_agrees_with_the_spec_layer_by_layer(trained: Any) -> None:
     model = loads(dumps(trained.model))
     samples = encode_pairs(TINY, model.charset, model.encoder)
-    for mine, theirs in zip(integer_forward(model, samples.inputs), forward_batch(model, samples.inputs), strict=True):
+    for mine, theirs in zip(integer_forward(model, samples.inputs[:]), forward_batch(model, samples.inputs[:]), strict=True):
         np.testing.assert_array_equal(mine, theirs)
     assert spec_answers(model, TINY) == [pair.response for pair in TINY]
 
@@ -122,7 +122,7 @@ def test_layers_of_other_widths_train_and_agree_with_the_spec(bits: tuple[int, .
         if layer.bits > 2:
             assert int(np.abs(layer.weight).max()) > 2  # not a 2-bit layer in disguise
     samples = encode_pairs(TINY, model.charset, model.encoder)
-    for mine, theirs in zip(integer_forward(model, samples.inputs), forward_batch(model, samples.inputs), strict=True):
+    for mine, theirs in zip(integer_forward(model, samples.inputs[:]), forward_batch(model, samples.inputs[:]), strict=True):
         np.testing.assert_array_equal(mine, theirs)
     right = sum(a == p.response for a, p in zip(spec_answers(model, TINY), TINY, strict=True)) / len(TINY)
     assert right == pytest.approx(result.best_train.int_exact) and right > 0.9
@@ -130,20 +130,21 @@ def test_layers_of_other_widths_train_and_agree_with_the_spec(bits: tuple[int, .
 
 
 def test_more_query_buckets_train_and_agree_with_the_spec() -> None:
-    """``--query-buckets 1024``: the model's encoder has them (layer 1: 1024 + 128 inputs), its
-    query buckets really go past 255 (the hash's high bits), and the exported model answers
-    exactly as the trainer's integer pass says."""
-    result = train(TINY, dataclasses.replace(FAST, query_buckets=1024))
+    """``--query-buckets 4096`` (the most, format version 5): the model's encoder has them (layer 1:
+    4096 + 128 inputs), its query buckets really go past 1023 (the hash's high bits), and the
+    exported model answers exactly as the trainer's integer pass says."""
+    result = train(TINY, dataclasses.replace(FAST, query_buckets=4096))
     model = loads(dumps(result.model))
-    assert (model.encoder.query_buckets, model.input_size) == (1024, 1152)
+    assert (model.encoder.query_buckets, model.input_size) == (4096, 4224)
     samples = encode_pairs(TINY, model.charset, model.encoder)
-    assert np.flatnonzero(samples.inputs[:, :1024].any(axis=0)).max() > 255
-    for mine, theirs in zip(integer_forward(model, samples.inputs), forward_batch(model, samples.inputs), strict=True):
+    assert np.flatnonzero(samples.inputs[:][:, :4096].any(axis=0)).max() > 1023
+    for mine, theirs in zip(integer_forward(model, samples.inputs[:]), forward_batch(model, samples.inputs[:]), strict=True):
         np.testing.assert_array_equal(mine, theirs)
     assert spec_answers(model, TINY) == [pair.response for pair in TINY]
-    assert model.metadata["training"]["options"]["query_buckets"] == 1024
-    with pytest.raises(UlmError, match="--query-buckets: 300; expected a power of two from 1 to 1024"):
-        train(TINY, dataclasses.replace(FAST, query_buckets=300))
+    assert model.metadata["training"]["options"]["query_buckets"] == 4096
+    for bad in (300, 8192):
+        with pytest.raises(UlmError, match=f"--query-buckets: {bad}; expected a power of two from 1 to 4096"):
+            train(TINY, dataclasses.replace(FAST, query_buckets=bad))
 
 
 def test_metadata_has_provenance(trained: Any) -> None:
@@ -286,7 +287,7 @@ def test_bad_options_and_data() -> None:
 def _zero_hidden_outputs(model: Any, pairs: Any) -> float:
     """The share of zero hidden outputs over every sample of ``pairs``, by the spec's own inference."""
     samples = encode_pairs(pairs, model.charset, model.encoder, model.answers)
-    hidden = forward_batch(model, samples.inputs)[:-1]
+    hidden = forward_batch(model, samples.inputs[:])[:-1]
     return sum(int((layer == 0).sum()) for layer in hidden) / sum(layer.size for layer in hidden)
 
 

@@ -2,7 +2,7 @@
 
 A ``.ulm`` file is one msgpack map with exactly four entries, in this order::
 
-    {"format": "ulm-model", "version": 4, "crc32": <uint32>, "payload": <bin>}
+    {"format": "ulm-model", "version": 5, "crc32": <uint32>, "payload": <bin>}
 
 Because the first entry is fixed, every ``.ulm`` file starts with the same 18 bytes
 (:data:`MAGIC`). ``crc32`` is the CRC-32 (zlib/PNG polynomial) of the ``payload`` bytes, and
@@ -22,10 +22,11 @@ Because the first entry is fixed, every ``.ulm`` file starts with the same 18 by
 
 Version 1 files (written by ulm 0.1) have no ``answers`` entry; they still load, as models that
 generate freely. Version 2 files have no ``bits``: every layer of theirs is 2-bit. Version 3 added
-``bits``: every architecture entry declares its layer's weight width. ulm writes version 4, which
-has the fields of version 3 and lets ``query_buckets`` go up to 1024 (earlier versions: 128), so
-layer 1 may have up to 1024 + 128 inputs; a file of an earlier version with more than 128 query
-buckets is rejected.
+``bits``: every architecture entry declares its layer's weight width. Version 4 has the fields of
+version 3 and lets ``query_buckets`` go up to 1024 (earlier versions: 128). ulm writes version 5,
+which has the fields of version 4 and lets ``query_buckets`` go up to 4096, so layer 1 may have up
+to 4096 + 128 inputs. A file with more query buckets than its version holds
+(:data:`QUERY_BUCKETS_OF_VERSION`) is rejected.
 
 :func:`load` and :func:`loads` check the size of everything before they allocate it and validate
 every field; any problem raises :class:`~ulm_spec.errors.ModelFormatError` whose message names the
@@ -58,15 +59,13 @@ from ulm_spec.npz import import_npz
 from ulm_spec.packing import pack_weights, row_bytes, unpack_weights
 
 FORMAT_NAME = "ulm-model"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 #: Every version this ulm reads; version 1 has no answer list, versions 1 and 2 no weight widths.
-READABLE_VERSIONS = (1, 2, 3, 4)
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 #: The first version whose architecture entries declare ``bits``.
 WIDTHS_VERSION = 3
-#: The first version whose encoder may have more than :data:`EARLY_MAX_QUERY_BUCKETS` query buckets.
-WIDE_QUERY_VERSION = 4
-#: Most query buckets of a file before :data:`WIDE_QUERY_VERSION`.
-EARLY_MAX_QUERY_BUCKETS = 128
+#: Most query buckets a file of each version may have.
+QUERY_BUCKETS_OF_VERSION = {1: 128, 2: 128, 3: 128, 4: 1024, 5: MAX_QUERY_BUCKETS}
 #: Most inputs of layer 1 (the only layer wider than :data:`MAX_LAYER_WIDTH` on its input side).
 MAX_INPUTS = MAX_QUERY_BUCKETS + MAX_CONTEXT_BUCKETS
 #: The first bytes of every .ulm file: a 4-entry msgpack map whose first entry is the format name.
@@ -225,10 +224,12 @@ def loads(data: bytes, source: str = "<bytes>") -> Model:
         encoder.validate()
     except ModelFormatError as exc:
         raise ModelFormatError(where + str(exc)) from None
-    if version < WIDE_QUERY_VERSION and encoder.query_buckets > EARLY_MAX_QUERY_BUCKETS:
+    most = QUERY_BUCKETS_OF_VERSION[version]
+    if encoder.query_buckets > most:
+        needed = min(v for v, n in QUERY_BUCKETS_OF_VERSION.items() if n >= encoder.query_buckets)
         raise ModelFormatError(
             f"{where}encoder.query_buckets: {encoder.query_buckets}; a version {version} file holds at most "
-            f"{EARLY_MAX_QUERY_BUCKETS} (more needs version {WIDE_QUERY_VERSION})"
+            f"{most} (more needs version {needed})"
         )
     charset = _field(body, "charset", bytes, where + "payload")
     metadata = _field(body, "metadata", dict, where + "payload")

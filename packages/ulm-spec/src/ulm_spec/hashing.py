@@ -10,7 +10,7 @@ and add :attr:`~ulm_spec.model.EncoderParams.activation_scale` (32) to bucket ``
 once per occurrence. Only the low log2(buckets) bits of ``h`` choose a bucket, and multiplication
 and addition modulo 2^16 preserve the value modulo any power of two, so a CPU may compute the hash
 modulo 256 when there are at most 256 buckets (8 bits; the default 128 query and 128 context
-buckets) and needs 16 bits only for more (up to 1024 query buckets, format version 4).
+buckets) and needs 16 bits only for more (up to 4096 query buckets, format version 5).
 
 Query encoder
     The query is normalised (:func:`ulm_spec.text.normalize_query`). An empty result encodes to all

@@ -22,10 +22,11 @@ from ulm_spec.text import check_charset
 MAX_LAYER_WIDTH = 256
 #: Most layers a model may have.
 MAX_LAYERS = 16
-#: Most query buckets (format version 4; earlier versions hold at most
+#: Most query buckets (format version 5; version 4 holds at most 1024, earlier versions
 #: :data:`MAX_CONTEXT_BUCKETS`). Layer 1 is the one layer with more inputs than
-#: :data:`MAX_LAYER_WIDTH`: its query half is summed once per query.
-MAX_QUERY_BUCKETS = 1024
+#: :data:`MAX_LAYER_WIDTH`: its query half is summed once per query. More than 4096 would not
+#: leave a 40 KB machine room for layer 1 (2 bits per weight) and the input vector (2 bytes a bucket).
+MAX_QUERY_BUCKETS = 4096
 #: Most context buckets.
 MAX_CONTEXT_BUCKETS = 128
 #: The weight widths a layer may declare, in bits: 2-bit {-2..1} (the default), 4-bit {-8..7},
