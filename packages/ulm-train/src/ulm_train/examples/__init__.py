@@ -31,7 +31,7 @@ EXAMPLES = ("guess", "chat")
 #: noisy data needs many steps, and patience per learning rate (the experiments are in
 #: ``examples/data/README.md``).
 RECIPES: dict[str, dict[str, object]] = {
-    "guess": {"query_buckets": 1024, "hidden": (96, 128), "input_dropout": 0.1, "patience": 5000, "max_steps": 150_000},
+    "guess": {"query_buckets": 2048, "hidden": (56, 128), "input_dropout": 0.1, "patience": 5000, "max_steps": 150_000},
     "chat": {"query_buckets": 1024, "hidden": (96, 128), "input_dropout": 0.1, "patience": 5000, "max_steps": 150_000},
 }
 #: How the shipped data files are named in a model's metadata, wherever the package is installed.

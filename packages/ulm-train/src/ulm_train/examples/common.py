@@ -376,15 +376,15 @@ _COMMON_RETIRED = ("dev", "dev2", "dev3", "dev4a", "dev4b", "dev5a", "dev5b", "d
 #: as training lines than as more tuning sets. ``dev4a``/``dev4b`` to ``dev8a``/``dev8b`` are the
 #: two halves of the third to seventh unseen sets; ``guess`` has had one round more than ``chat``
 #: (its eighth unseen set became ``dev9a`` and ``dev9b``, its ninth ``dev10``, its tenth
-#: ``dev11a`` and the dev set ``dev11b``; ``chat``'s eighth ``dev9``, its ninth ``dev10a`` and the
-#: dev set ``dev10b``). See ``data/README.md``.
+#: ``dev11a`` and the dev set ``dev11b``, its eleventh the dev set ``dev12``; ``chat``'s eighth
+#: ``dev9``, its ninth ``dev10a`` and the dev set ``dev10b``). See ``data/README.md``.
 RETIRED_SETS: dict[str, tuple[str, ...]] = {
     "guess": (*_COMMON_RETIRED, "dev8b", "dev9a", "dev9b", "dev10", "dev11a"),
     "chat": (*_COMMON_RETIRED, "dev8b", "dev9", "dev10a"),
 }
 #: Per example, the live hand-written dev sets, which may be tuned against. ``NAME-unseen.txt`` is
 #: never used for anything but reporting final accuracy. No training line may equal a line of either.
-DEV_SETS: dict[str, tuple[str, ...]] = {"guess": ("dev11b",), "chat": ("dev10b",)}
+DEV_SETS: dict[str, tuple[str, ...]] = {"guess": ("dev11b", "dev12"), "chat": ("dev10b",)}
 UNSEEN_SET = "unseen"
 
 
