@@ -23,13 +23,15 @@ EXAMPLES = ("guess", "chat")
 
 #: The training options of the example models (``ulm train --example NAME``): overrides of
 #: :class:`ulm_train.config.TrainConfig`'s defaults, by field name; with the shipped data file, the
-#: single source of each model. 1024 query buckets (the most the spec allows) share fewer trigrams
-#: per input than the default 128, which is what lets a model tell apart wordings it never saw;
-#: hidden 96,128 fills the 40 KB with layer 1's query half hoisted (the fast build), and scored
+#: single source of each model. More query buckets than the default 128 share fewer trigrams per
+#: input, which is what lets a model tell apart wordings it never saw. ``chat``: 1024 buckets with
+#: hidden 96,128, which fill the 40 KB with layer 1's query half hoisted (the fast build) and scored
 #: best on the hand-written dev sets (against 512 buckets with 160,128 and 128 buckets with
-#: 256,256); it builds to a 37 KB ``.COM`` at about 0.15-0.2 s per character on a 4 MHz Z80. The
-#: noisy data needs many steps, and patience per learning rate (the experiments are in
-#: ``examples/data/README.md``).
+#: 256,256). ``guess``, whose five answers turn on single words, gains from 2048 buckets even with
+#: layer 1 narrowed to 56 (the widest whose fast build fits; 58 fits only the slow packed one): 517
+#: against 509 of its 546 dev lines. Both build to 35-37 KB ``.COM`` files at about 0.13-0.2 s per
+#: character on a 4 MHz Z80. The noisy data needs many steps, and patience per learning rate (the
+#: experiments are in ``examples/data/README.md``).
 RECIPES: dict[str, dict[str, object]] = {
     "guess": {"query_buckets": 2048, "hidden": (56, 128), "input_dropout": 0.1, "patience": 5000, "max_steps": 150_000},
     "chat": {"query_buckets": 1024, "hidden": (96, 128), "input_dropout": 0.1, "patience": 5000, "max_steps": 150_000},
