@@ -56,10 +56,6 @@ class SampleInputs:
     def __len__(self) -> int:
         return int(self.query_rows.shape[0])
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self), self.queries.shape[1] + self.contexts.shape[1]
-
     def __getitem__(self, index: slice | npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> npt.NDArray[np.int16]:
         return np.concatenate([self.queries[self.query_rows[index]], self.contexts[self.context_rows[index]]], axis=1)
 
@@ -111,10 +107,13 @@ def encode_pairs(
     eos = len(charset)
     allowed_after = _AllowedRows(answers, charset) if answers else None
     # Each distinct query and prefix is encoded once; samples refer to them by index
-    # (SampleInputs gathers the rows a batch needs).
-    query_cache: dict[bytes, int] = {}
+    # (SampleInputs gathers the rows a batch needs). The query table, the big one, is filled in
+    # place rather than stacked from a list, which would hold it twice.
+    query_index = {query: row for row, query in enumerate(dict.fromkeys(pair.query for pair in pairs))}
+    queries = np.empty((len(query_index), params.query_buckets), dtype=np.int16)
+    for query, row in query_index.items():
+        queries[row] = query_buckets(query, params)
     context_cache: dict[bytes, int] = {}
-    query_table: list[npt.NDArray[np.int16]] = []
     context_table: list[npt.NDArray[np.int16]] = []
     query_rows: list[int] = []
     context_rows: list[int] = []
@@ -122,10 +121,7 @@ def encode_pairs(
     targets: list[int] = []
     owners: list[int] = []
     for index, pair in enumerate(pairs):
-        query_part = query_cache.get(pair.query)
-        if query_part is None:
-            query_part = query_cache[pair.query] = len(query_table)
-            query_table.append(query_buckets(pair.query, params))
+        query_part = query_index[pair.query]
         response = pair.response
         steps = len(response) + 1 if len(response) < params.max_output else params.max_output
         for position in range(steps):
@@ -145,7 +141,7 @@ def encode_pairs(
             targets.append(target)
             owners.append(index)
     inputs = SampleInputs(
-        queries=np.stack(query_table) if query_table else np.zeros((0, params.query_buckets), dtype=np.int16),
+        queries=queries,
         contexts=np.stack(context_table) if context_table else np.zeros((0, params.context_buckets), dtype=np.int16),
         query_rows=np.asarray(query_rows, dtype=np.intp),
         context_rows=np.asarray(context_rows, dtype=np.intp),
