@@ -26,6 +26,7 @@ import numpy.typing as npt
 import torch
 
 from ulm_spec.hashing import hash16, query_trigrams
+from ulm_spec.model import MAX_QUERY_BUCKETS
 from ulm_train.data import read_files
 from ulm_train.examples import data_file
 from ulm_train.examples.common import dev_files
@@ -126,7 +127,7 @@ def main() -> int:
     parser.add_argument("--data", help="training data (default: the example's shipped training file)")
     parser.add_argument("--eval", nargs="+", help="hand-written sets (default: the example's live dev sets)")
     parser.add_argument("--hidden", nargs="+", default=["192,96", "256,128", "256,256", "1024,512"])
-    parser.add_argument("--buckets", type=int, default=128, help="query buckets, a power of two (the spec's default: 128, at most 4096)")
+    parser.add_argument("--buckets", type=int, default=128, help=f"query buckets, a power of two (the spec's default: 128, at most {MAX_QUERY_BUCKETS}; more only here)")
     parser.add_argument("--hash", choices=HASHES, default="spec", help="how trigrams map to buckets (default: the spec's)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--dropout", type=float, default=0.2)
